@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("comptes/", include("comptes.urls")),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path("gestion/", admin.site.urls),
+]
