@@ -237,7 +237,8 @@ class Competence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_niveau_display()} — {self.get_perimetre_display()} {self.code_territoire} → {self.collectivite}"
+        territoire = f"{self.get_perimetre_display()} {self.code_territoire}"
+        return f"{self.get_niveau_display()} — {territoire} → {self.collectivite}"
 
 
 class Circonscription(models.Model):
@@ -263,7 +264,9 @@ class Etablissement(models.Model):
     sous_type = models.CharField("sous-type", max_length=40, blank=True)
     nature = models.CharField("nature", max_length=100, blank=True)
     secteur = models.CharField("secteur", max_length=20, choices=Secteur.choices, blank=True, db_index=True)
-    commune = models.ForeignKey(Commune, verbose_name="commune", on_delete=models.PROTECT, related_name="etablissements")
+    commune = models.ForeignKey(
+        Commune, verbose_name="commune", on_delete=models.PROTECT, related_name="etablissements"
+    )
     departement = models.ForeignKey(
         Departement, verbose_name="département", on_delete=models.PROTECT, related_name="etablissements"
     )
@@ -337,6 +340,9 @@ class IPS(models.Model):
         ordering = ["-rentree"]
         constraints = [models.UniqueConstraint(fields=["etablissement", "rentree"], name="ips_unique_par_rentree")]
 
+    def __str__(self) -> str:
+        return f"IPS {self.rentree} de {self.etablissement_id} : {self.valeur if self.valeur is not None else 'NS'}"
+
 
 class Effectif(models.Model):
     """Pupils (and classes, for écoles) of an établissement for one rentrée, from one source."""
@@ -353,3 +359,6 @@ class Effectif(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["etablissement", "rentree", "source"], name="effectif_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"Effectif {self.rentree} de {self.etablissement_id}"
