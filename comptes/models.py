@@ -106,6 +106,8 @@ class Membership(models.Model):
         expected = ROLE_ORGANISATION[Role(self.role)]
         if self.organisation_id and self.organisation.type != expected:
             raise ValidationError(
-                {"role": f"Le rôle « {self.get_role_display()} » s'exerce dans une organisation de type "
-                         f"« {expected.label} »."}
+                {
+                    "role": f"Le rôle « {self.get_role_display()} » s'exerce dans une organisation de type "
+                    f"« {expected.label} »."
+                }
             )

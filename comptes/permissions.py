@@ -37,8 +37,12 @@ def scope_of(user: Any) -> Scope:
         return cached
     rows = list(
         user.memberships.values_list(
-            "role", "organisation_id", "organisation__collectivite_id", "organisation__etablissement_id",
-            "organisation__circonscription_id", "organisation__academie_id",
+            "role",
+            "organisation_id",
+            "organisation__collectivite_id",
+            "organisation__etablissement_id",
+            "organisation__circonscription_id",
+            "organisation__academie_id",
         )
     )
     by_role: dict[str, set] = {role: set() for role in Role.values}

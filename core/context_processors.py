@@ -10,7 +10,6 @@ def socle(request: HttpRequest) -> dict:
     }
 
 
-
 # Entries are (url name, label); each app's pages add theirs here.
 MENU = [
     ("core:home", "Accueil"),

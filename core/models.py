@@ -7,12 +7,18 @@ class AuditEntry(models.Model):
     """One change made to an object: who, when, what (pretix's LoggedModel.log_action)."""
 
     action = models.CharField(
-        "action", max_length=100, db_index=True,
+        "action",
+        max_length=100,
+        db_index=True,
         help_text="Code d'action hiérarchique, par exemple « territoires.etablissement.modifie ».",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="auteur",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField("date", auto_now_add=True, db_index=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")

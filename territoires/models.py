@@ -66,8 +66,12 @@ class Academie(models.Model):
     code = models.CharField("code", max_length=3, primary_key=True)
     nom = models.CharField("nom", max_length=100)
     region_academique = models.ForeignKey(
-        Region, verbose_name="région académique", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="academies",
+        Region,
+        verbose_name="région académique",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="academies",
     )
 
     class Meta:
@@ -87,7 +91,11 @@ class Departement(models.Model):
     nom = models.CharField("nom", max_length=100)
     region = models.ForeignKey(Region, verbose_name="région", on_delete=models.PROTECT, related_name="departements")
     academie = models.ForeignKey(
-        Academie, verbose_name="académie", null=True, blank=True, on_delete=models.PROTECT,
+        Academie,
+        verbose_name="académie",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="departements",
     )
 
@@ -129,7 +137,11 @@ class Commune(models.Model):
         EPCI, verbose_name="EPCI", null=True, blank=True, on_delete=models.SET_NULL, related_name="communes"
     )
     commune_parente = models.ForeignKey(
-        "self", verbose_name="commune parente", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="commune parente",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="arrondissements",
         help_text="Pour les arrondissements municipaux de Paris, Lyon et Marseille.",
     )
@@ -179,7 +191,9 @@ class Collectivite(models.Model):
     )
     region = models.OneToOneField(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="collectivite")
     code = models.SlugField(
-        "code", max_length=40, unique=True,
+        "code",
+        max_length=40,
+        unique=True,
         help_text="Identifiant stable dans les adresses : « commune-35238 », « departement-35 », « ctm »…",
     )
     referent_numerique = models.CharField("référent numérique", max_length=255, blank=True)
@@ -245,7 +259,11 @@ class Circonscription(models.Model):
     code = models.CharField("code", max_length=20, primary_key=True)
     nom = models.CharField("nom", max_length=255)
     academie = models.ForeignKey(
-        Academie, verbose_name="académie", null=True, blank=True, on_delete=models.PROTECT,
+        Academie,
+        verbose_name="académie",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="circonscriptions",
     )
 
@@ -271,11 +289,19 @@ class Etablissement(models.Model):
         Departement, verbose_name="département", on_delete=models.PROTECT, related_name="etablissements"
     )
     academie = models.ForeignKey(
-        Academie, verbose_name="académie", null=True, blank=True, on_delete=models.PROTECT,
+        Academie,
+        verbose_name="académie",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="etablissements",
     )
     circonscription = models.ForeignKey(
-        Circonscription, verbose_name="circonscription", null=True, blank=True, on_delete=models.SET_NULL,
+        Circonscription,
+        verbose_name="circonscription",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="etablissements",
     )
     adresse = models.CharField("adresse", max_length=255, blank=True)
@@ -287,20 +313,24 @@ class Etablissement(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     eleves = models.PositiveIntegerField("élèves", null=True, blank=True)
     eleves_annee = models.CharField("année des effectifs", max_length=9, blank=True)
-    eleves_source = models.ForeignKey(
-        DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    eleves_source = models.ForeignKey(DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     classes = models.PositiveIntegerField("classes", null=True, blank=True)
     classes_annee = models.CharField("année des classes", max_length=9, blank=True)
-    classes_source = models.ForeignKey(
-        DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    classes_source = models.ForeignKey(DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source = models.ForeignKey(
-        DataSource, verbose_name="source de l'identité", null=True, blank=True, on_delete=models.SET_NULL,
+        DataSource,
+        verbose_name="source de l'identité",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     collectivite_competente = models.ForeignKey(
-        Collectivite, verbose_name="collectivité compétente", null=True, blank=True, on_delete=models.SET_NULL,
+        Collectivite,
+        verbose_name="collectivité compétente",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="etablissements",
         help_text="Résolue depuis les compétences ; recalculée à chaque import ou transfert.",
     )
