@@ -198,6 +198,7 @@ class Collectivite(models.Model):
     )
     referent_numerique = models.CharField("référent numérique", max_length=255, blank=True)
     courriel_referent = models.EmailField("courriel du référent", blank=True)
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
     class Meta:
         verbose_name = "collectivité"
@@ -335,6 +336,7 @@ class Etablissement(models.Model):
         help_text="Résolue depuis les compétences ; recalculée à chaque import ou transfert.",
     )
     recherche = models.CharField(max_length=500, blank=True, help_text="Nom, commune, UAI et code postal, normalisés.")
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
     class Meta:
         verbose_name = "établissement"
