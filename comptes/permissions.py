@@ -6,7 +6,7 @@ Views, API and templates ask ``obj.get_abilities(user)``; none re-derives a rule
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .models import Role
+from .models import ROLE_ORGANISATION, Role
 
 if TYPE_CHECKING:
     from territoires.models import Collectivite, Etablissement
@@ -43,10 +43,14 @@ def scope_of(user: Any) -> Scope:
             "organisation__etablissement_id",
             "organisation__circonscription_id",
             "organisation__academie_id",
+            "organisation__type",
         )
     )
     by_role: dict[str, set] = {role: set() for role in Role.values}
-    for role, org_id, collectivite, etablissement, circonscription, academie in rows:
+    for role, org_id, collectivite, etablissement, circonscription, academie, org_type in rows:
+        if org_type != ROLE_ORGANISATION[Role(role)]:
+            # A role held in the wrong kind of organisation (e.g. « DNE » in a commune) grants nothing.
+            continue
         target = {
             Role.AGENT_COLLECTIVITE: collectivite,
             Role.DIRECTEUR: etablissement,
