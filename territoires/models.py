@@ -35,6 +35,12 @@ class DataSource(models.Model):
     millesime = models.CharField("millésime", max_length=50, blank=True)
     fichier = models.CharField("fichier", max_length=255, blank=True)
     empreinte = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    perimetre = models.CharField(
+        "périmètre importé",
+        max_length=255,
+        blank=True,
+        help_text="Départements auxquels l'import des établissements a été restreint (vide : toute la France).",
+    )
     importe_le = models.DateTimeField("importé le", null=True, blank=True)
 
     class Meta:
