@@ -1,0 +1,38 @@
+"""The committed OpenAPI schema (``openapi.yaml``) is the one the code generates.
+
+Re-users read the committed file (and review its diff): an endpoint changed without
+regenerating it would silently break them.
+"""
+
+import difflib
+from io import StringIO
+
+from django.conf import settings
+from django.core.management import call_command
+
+REGENERATE = ".venv/bin/python manage.py spectacular --file openapi.yaml"
+
+
+def test_committed_openapi_schema_is_up_to_date():
+    committed_path = settings.BASE_DIR / "openapi.yaml"
+    assert committed_path.exists(), f"openapi.yaml is missing at the repository root; create it with: {REGENERATE}"
+    out = StringIO()
+    call_command("spectacular", "--fail-on-warn", stdout=out)
+    generated = out.getvalue()
+    committed = committed_path.read_text(encoding="utf-8")
+
+    if generated.strip() != committed.strip():
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    committed.splitlines(keepends=True),
+                    generated.splitlines(keepends=True),
+                    "openapi.yaml (committed)",
+                    "generated",
+                )
+            )[:60]
+        )
+        raise AssertionError(
+            f"openapi.yaml is out of date with the API code. Regenerate it with:\n    {REGENERATE}\n"
+            f"then review and commit the change. First lines of the difference:\n{diff}"
+        )
