@@ -6,4 +6,5 @@ urlpatterns = [
     path("comptes/", include("comptes.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("gestion/", admin.site.urls),
+    path("api/", include("socle.api_urls")),
 ]
