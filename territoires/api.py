@@ -49,7 +49,17 @@ class LectureSeuleViewSet(viewsets.ReadOnlyModelViewSet):
 # --- Serializers ---------------------------------------------------------------------------------
 
 
-class SourceSerializer(serializers.ModelSerializer):
+# A ModelSerializer whose OpenAPI schema does not depend on the database backend. DRF gives integer
+# fields the backend's maximum (2**31 - 1 on PostgreSQL, 2**63 - 1 on SQLite); the committed
+# ``openapi.yaml`` must be the same on both (no docstring: it would become every schema's description).
+class ModelSerializer(serializers.ModelSerializer):
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs.pop("max_value", None)
+        return field_class, kwargs
+
+
+class SourceSerializer(ModelSerializer):
     credit = serializers.CharField(read_only=True, help_text="Mention à afficher avec la donnée.")
 
     class Meta:
@@ -57,49 +67,49 @@ class SourceSerializer(serializers.ModelSerializer):
         fields = ["code", "titre", "producteur", "licence", "millesime", "url", "credit"]
 
 
-class RegionRefSerializer(serializers.ModelSerializer):
+class RegionRefSerializer(ModelSerializer):
     class Meta:
         model = models.Region
         fields = ["code", "nom"]
 
 
-class AcademieRefSerializer(serializers.ModelSerializer):
+class AcademieRefSerializer(ModelSerializer):
     class Meta:
         model = models.Academie
         fields = ["code", "nom"]
 
 
-class DepartementRefSerializer(serializers.ModelSerializer):
+class DepartementRefSerializer(ModelSerializer):
     class Meta:
         model = models.Departement
         fields = ["code", "nom"]
 
 
-class EPCIRefSerializer(serializers.ModelSerializer):
+class EPCIRefSerializer(ModelSerializer):
     class Meta:
         model = models.EPCI
         fields = ["siren", "nom"]
 
 
-class CommuneRefSerializer(serializers.ModelSerializer):
+class CommuneRefSerializer(ModelSerializer):
     class Meta:
         model = models.Commune
         fields = ["code_insee", "nom"]
 
 
-class CollectiviteRefSerializer(serializers.ModelSerializer):
+class CollectiviteRefSerializer(ModelSerializer):
     class Meta:
         model = models.Collectivite
         fields = ["code", "nom", "type"]
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(ModelSerializer):
     class Meta:
         model = models.Region
         fields = ["code", "nom"]
 
 
-class AcademieSerializer(serializers.ModelSerializer):
+class AcademieSerializer(ModelSerializer):
     region_academique = RegionRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -107,7 +117,7 @@ class AcademieSerializer(serializers.ModelSerializer):
         fields = ["code", "nom", "region_academique"]
 
 
-class DepartementSerializer(serializers.ModelSerializer):
+class DepartementSerializer(ModelSerializer):
     region = RegionRefSerializer(read_only=True)
     academie = AcademieRefSerializer(read_only=True, allow_null=True)
 
@@ -116,13 +126,13 @@ class DepartementSerializer(serializers.ModelSerializer):
         fields = ["code", "nom", "region", "academie"]
 
 
-class EPCISerializer(serializers.ModelSerializer):
+class EPCISerializer(ModelSerializer):
     class Meta:
         model = models.EPCI
         fields = ["siren", "nom", "type", "mode_financement", "population"]
 
 
-class CommuneSerializer(serializers.ModelSerializer):
+class CommuneSerializer(ModelSerializer):
     departement = DepartementRefSerializer(read_only=True)
     epci = EPCIRefSerializer(read_only=True, allow_null=True)
     commune_parente = serializers.CharField(source="commune_parente_id", read_only=True, allow_null=True)
@@ -149,7 +159,7 @@ class CommuneSerializer(serializers.ModelSerializer):
         return [code for code in obj.codes_postaux.split("|") if code]
 
 
-class CollectiviteSerializer(serializers.ModelSerializer):
+class CollectiviteSerializer(ModelSerializer):
     commune = CommuneRefSerializer(read_only=True, allow_null=True)
     epci = EPCIRefSerializer(read_only=True, allow_null=True)
     departement = DepartementRefSerializer(read_only=True, allow_null=True)
@@ -172,7 +182,7 @@ class ClassesSerializer(serializers.Serializer):
     source = SourceSerializer(source="classes_source", read_only=True, allow_null=True)
 
 
-class IPSSerializer(serializers.ModelSerializer):
+class IPSSerializer(ModelSerializer):
     source = SourceSerializer(read_only=True)
 
     class Meta:
@@ -180,7 +190,7 @@ class IPSSerializer(serializers.ModelSerializer):
         fields = ["rentree", "valeur", "non_significatif", "national", "academique", "departemental", "source"]
 
 
-class EtablissementListSerializer(serializers.ModelSerializer):
+class EtablissementListSerializer(ModelSerializer):
     commune = CommuneRefSerializer(read_only=True)
     departement = DepartementRefSerializer(read_only=True)
     academie = AcademieRefSerializer(read_only=True, allow_null=True)
