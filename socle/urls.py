@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("comptes/", include("comptes.urls")),
+    path("", include("territoires.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("gestion/", admin.site.urls),
     path("api/", include("socle.api_urls")),
