@@ -13,6 +13,8 @@ def socle(request: HttpRequest) -> dict:
 # Entries are (url name, label); each app's pages add theirs here.
 MENU = [
     ("core:home", "Accueil"),
+    ("territoires:recherche", "Établissements"),
+    ("territoires:academies", "Territoires"),
 ]
 
 
