@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "core",
     "comptes",
     "territoires",
+    "referentiels",
 ]
 
 MIDDLEWARE = [

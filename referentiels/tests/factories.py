@@ -1,0 +1,63 @@
+"""Factories and helpers for the référentiels tests."""
+
+from typing import Any
+
+from comptes.models import Organisation, Role, TypeOrganisation
+from comptes.tests.factories import OrganisationFactory, member_of
+from referentiels import services
+from referentiels.models import Version
+from referentiels.presets import REFERENTIELS
+
+
+def charger(niveau: str = "college") -> Version:
+    """The adopted version 1 of ``niveau``, loaded as ``charger_referentiels`` does."""
+    data = next(r for r in REFERENTIELS if r["niveau"] == niveau)
+    version, _ = services.referentiel_charger_version_initiale(
+        niveau=niveau,
+        titre=data["titre"],
+        description=data["description"],
+        items=data["items"],
+        a_valider=data["a_valider"],
+        notes=data["notes"],
+    )
+    return version
+
+
+def association(nom: str = "Association des maires ruraux de France", sigle: str = "AMRF") -> Organisation:
+    return OrganisationFactory(nom=nom, sigle=sigle, type=TypeOrganisation.ASSOCIATION)
+
+
+def dne_user(**fields: Any):
+    ministere = OrganisationFactory(nom="Ministère — DNE", sigle="DNE", type=TypeOrganisation.MINISTERE)
+    return member_of(ministere, Role.DNE, **fields)
+
+
+def membre_comite(organisation: Organisation | None = None, **fields: Any):
+    return member_of(organisation or association(), Role.MEMBRE_COMITE, **fields)
+
+
+def ajout(code: str, **donnees: Any) -> dict[str, Any]:
+    base = {
+        "domaine": "mobiles",
+        "libelle": f"Équipement {code}",
+        "regle": {"type": "par_etablissement", "quantite": 1},
+    }
+    return {"operation": "ajout", "code": code, "donnees": {**base, **donnees}}
+
+
+def proposer(version: Version, modifications: list[dict[str, Any]], *, auteur=None, organisation=None, titre="Titre"):
+    organisation = organisation or association()
+    return services.amendement_proposer(
+        version_base=version,
+        organisation=organisation,
+        auteur=auteur,
+        titre=titre,
+        expose_motifs="Parce que.",
+        modifications=modifications,
+    )
+
+
+def jusqu_a_inscrit(amendement, actor=None):
+    services.amendement_mettre_en_discussion(amendement=amendement, actor=actor)
+    services.amendement_inscrire(amendement=amendement, actor=actor)
+    return amendement
