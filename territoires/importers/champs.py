@@ -1,0 +1,144 @@
+"""Field parsers shared by the families: each returns the value or records an error and returns None."""
+
+from decimal import Decimal, InvalidOperation
+
+from territoires.rules import (
+    code_commune_valide,
+    code_departement_valide,
+    normalise_code_departement,
+    normalise_recherche,
+    normalise_uai,
+    siren_valide,
+    uai_valide,
+)
+
+from .readers import Erreurs
+
+
+class Contexte:
+    """Where we are: file and line, to name them in messages."""
+
+    __slots__ = ("erreurs", "fichier", "ligne")
+
+    def __init__(self, erreurs: Erreurs, fichier: str):
+        self.erreurs = erreurs
+        self.fichier = fichier
+        self.ligne = 0
+
+    def erreur(self, colonne: str, message: str) -> None:
+        self.erreurs.ajouter(self.fichier, message, ligne=self.ligne, colonne=colonne)
+
+    def uai(self, valeur: str, colonne: str = "uai") -> str | None:
+        uai = normalise_uai(valeur)
+        if not uai_valide(uai):
+            self.erreur(colonne, f"code UAI « {valeur} » invalide (7 caractères puis une lettre de contrôle)")
+            return None
+        return uai
+
+    def commune(self, valeur: str, colonne: str = "code_commune", *, requis: bool = True) -> str | None:
+        if not valeur:
+            if requis:
+                self.erreur(colonne, "code commune INSEE manquant")
+            return None
+        code = valeur.upper()
+        if len(code) == 4 and code.isdigit():  # leading zero lost by a spreadsheet
+            code = "0" + code
+        if not code_commune_valide(code):
+            self.erreur(colonne, f"code commune INSEE « {valeur} » invalide (5 caractères, 2A/2B en Corse)")
+            return None
+        return code
+
+    def departement(self, valeur: str, colonne: str = "code_departement") -> str | None:
+        code = normalise_code_departement(valeur)
+        if not code_departement_valide(code):
+            self.erreur(colonne, f"code département « {valeur} » invalide")
+            return None
+        return code
+
+    def siren(self, valeur: str, colonne: str = "siren", *, requis: bool = True) -> str | None:
+        if not valeur:
+            if requis:
+                self.erreur(colonne, "SIREN manquant")
+            return None
+        if not siren_valide(valeur):
+            self.erreur(colonne, f"SIREN « {valeur} » invalide (9 chiffres, clé de Luhn)")
+            return None
+        return valeur
+
+    def entier(self, valeur: str, colonne: str) -> int | None:
+        if not valeur:
+            return None
+        try:
+            nombre = float(valeur.replace(",", ".").replace(" ", ""))
+        except ValueError:
+            self.erreur(colonne, f"nombre entier attendu, lu « {valeur} »")
+            return None
+        if nombre < 0 or nombre != int(nombre):
+            self.erreur(colonne, f"nombre entier positif attendu, lu « {valeur} »")
+            return None
+        return int(nombre)
+
+    def decimal(self, valeur: str, colonne: str, places: str = "0.1") -> Decimal | None:
+        if not valeur:
+            return None
+        try:
+            return Decimal(valeur.replace(",", ".")).quantize(Decimal(places))
+        except InvalidOperation:
+            self.erreur(colonne, f"nombre attendu, lu « {valeur} »")
+            return None
+
+    def flottant(self, valeur: str, colonne: str, borne: float) -> float | None:
+        if not valeur:
+            return None
+        try:
+            nombre = float(valeur.replace(",", "."))
+        except ValueError:
+            self.erreur(colonne, f"coordonnée attendue, lu « {valeur} »")
+            return None
+        if not -borne <= nombre <= borne:
+            self.erreur(colonne, f"coordonnée hors limites : {valeur}")
+            return None
+        return round(nombre, 6)
+
+    def rentree(self, valeur: str, colonne: str = "rentree") -> str | None:
+        """``2022-2023`` (or ``2022``, the year of the rentrée)."""
+        v = valeur.strip()
+        if len(v) == 4 and v.isdigit():
+            return f"{v}-{int(v) + 1}"
+        if len(v) == 9 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit() and int(v[5:]) == int(v[:4]) + 1:
+            return v
+        self.erreur(colonne, f"rentrée scolaire « {valeur} » invalide (attendu 2022-2023)")
+        return None
+
+
+def secteur_de(texte: str, contrat: str = "") -> str:
+    """``Public`` → public; ``privé sous contrat`` or a private row with a contract → prive_sous_contrat; else prive."""
+    t = normalise_recherche(texte)
+    if t == "public":
+        return "public"
+    if t.startswith("prive"):
+        if "sous contrat" in t:
+            return "prive_sous_contrat"
+        c = normalise_recherche(contrat).replace("0", "o")  # the Annuaire writes "C0NTRAT SIMPLE"
+        if c and c != "sans objet" and "hors contrat" not in c and "contrat" in c:
+            return "prive_sous_contrat"
+        return "prive"
+    return ""
+
+
+def combine_secteur(avant: str, apres: str) -> str:
+    """A later source wins, except that it cannot make "sous contrat" vaguer ("privé")."""
+    if not apres:
+        return avant
+    if avant == "prive_sous_contrat" and apres == "prive":
+        return avant
+    return apres
+
+
+def niveau_de(texte: str) -> str:
+    """``ecole``/``college``/``lycee`` from a type or nature label (``ECOLE MATERNELLE``, ``Collège``…), or ''."""
+    t = normalise_recherche(texte)
+    for niveau in ("ecole", "college", "lycee"):
+        if t.startswith(niveau):
+            return niveau
+    return ""

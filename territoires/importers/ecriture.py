@@ -1,0 +1,70 @@
+"""Writing desired rows in bulk: one read per model, then bulk_create / bulk_update of what differs."""
+
+from collections.abc import Collection, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+TAILLE_LOT = 1000
+
+
+@dataclass
+class Compte:
+    crees: int = 0
+    modifies: int = 0
+    inchanges: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.crees} créé(s), {self.modifies} modifié(s), {self.inchanges} inchangé(s)"
+
+
+def synchroniser(
+    model: type[models.Model],
+    cles: tuple[str, ...],
+    desire: dict[Hashable, dict[str, Any]],
+    *,
+    ignorer: Collection[Hashable] = (),
+    filtre: dict[str, Any] | None = None,
+) -> Compte:
+    """Make the rows of ``model`` match ``desire`` (natural key → field values); other rows are left alone.
+
+    ``cles`` are the fields of the natural key (one field: the key is its value; several: a tuple). Keys in
+    ``ignorer`` are neither created nor updated (e.g. competences transferred by a user).
+    """
+    compte = Compte()
+    if not desire:
+        return compte
+    champs = list(next(iter(desire.values())).keys())
+    a_dater = any(f.name == "modifie_le" for f in model._meta.concrete_fields)
+    existants: dict[Hashable, dict[str, Any]] = {}
+    qs = model._default_manager.filter(**(filtre or {})).values("pk", *cles, *champs)
+    for row in qs.iterator(chunk_size=5000):
+        cle = row[cles[0]] if len(cles) == 1 else tuple(row[c] for c in cles)
+        existants[cle] = row
+    maintenant = timezone.now()
+    a_creer: list[models.Model] = []
+    a_modifier: list[models.Model] = []
+    for cle, valeurs in desire.items():
+        if cle in ignorer:
+            continue
+        actuel = existants.get(cle)
+        cle_champs = dict(zip(cles, (cle,) if len(cles) == 1 else cle, strict=True))  # type: ignore[arg-type]
+        if actuel is None:
+            a_creer.append(model(**cle_champs, **valeurs))
+        elif any(actuel[c] != v for c, v in valeurs.items()):
+            obj = model(pk=actuel["pk"], **cle_champs, **valeurs)
+            if a_dater:
+                obj.modifie_le = maintenant  # type: ignore[attr-defined]
+            a_modifier.append(obj)
+        else:
+            compte.inchanges += 1
+    if a_creer:
+        model._default_manager.bulk_create(a_creer, batch_size=TAILLE_LOT)
+    if a_modifier:
+        model._default_manager.bulk_update(
+            a_modifier, [*champs, *(["modifie_le"] if a_dater else [])], batch_size=TAILLE_LOT // 4
+        )
+    compte.crees, compte.modifies = len(a_creer), len(a_modifier)
+    return compte

@@ -1,0 +1,314 @@
+"""Établissements (écoles, collèges, lycées), their circonscriptions, pupils, classes and IPS.
+
+Precedence between sources (a later source overrides the non-empty fields of an earlier one):
+
+- **List of établissements**: the union, by UAI, of ``etablissements_national_derive`` (completes Var and Vaucluse,
+  whose schools mostly lack coordinates upstream) and ``etablissements_geolocalises_2026`` (the national directory
+  with coordinates, maternelles included). The Annuaire extracts only enrich établissements of that union.
+- **Identity** (name, commune, postcode, coordinates): Annuaire de l'éducation > geolocalised 2026 > derived.
+  ``Etablissement.source`` names the source of the identity. The académie is the département's.
+- **Secteur**: ``Public`` → public; ``privé sous contrat`` → prive_sous_contrat; ``Privé`` → prive unless another
+  source says "sous contrat" (the derived file and every IPS file only list public and sous-contrat schools); the
+  Annuaire's ``Type_contrat_prive`` tells "contrat d'association/simple" (sous contrat) from "hors contrat" (prive).
+- **Pupils**: every figure is kept as an ``Effectif`` row (rentrée, source): Annuaire ``Nombre_d_eleves`` (rentrée of
+  the row's last update), ``ecoles_effectifs_nb_classes`` (écoles, per rentrée), IPS files ``effectifs`` (collèges
+  and lycées, 2022-2023). ``Etablissement.eleves`` is the most recent; on the same rentrée the school census
+  (``ecoles_effectifs``) wins over IPS, which wins over the Annuaire. ``eleves_annee`` and ``eleves_source`` say
+  which.
+- **Classes**: écoles only, from the latest rentrée of ``ecoles_effectifs_nb_classes``.
+- **IPS**: one row per (établissement, rentrée) with its source; ``NS`` → non significatif. Lycées: the IPS of the
+  whole lycée (``ips_ensemble_gt_pro``). The national, académique and départemental values are kept where the file
+  has them (écoles from 2022).
+- **Circonscriptions**: from the Annuaire (``code_circonscription`` when present, else a stable code derived from
+  the département and the name).
+
+The official export of "Adresse et géolocalisation des établissements" (``numero_uai``, ``appellation_officielle``,
+``nature_uai_libe``…; ``;``-separated) is read through the column aliases below.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from territoires.rules import normalise_code_departement, normalise_recherche
+
+from .champs import Contexte, combine_secteur, niveau_de, secteur_de
+from .decoupage import Referentiel
+from .readers import Erreurs, lire
+
+Desire = dict[str, dict[str, Any]]
+
+COLONNES_ETABLISSEMENTS = {
+    "uai": ("numero_uai", "identifiant_de_l_etablissement"),
+    "nom": ("appellation_officielle", "nom_etablissement"),
+    "type_etablissement": (),
+    "nature": ("nature_uai_libe", "libelle_nature"),
+    "sous_type": (),
+    "secteur": ("secteur_public_prive_libe", "statut_public_prive"),
+    "contrat": ("secteur_prive_libelle_type_contrat", "type_contrat_prive"),
+    "code_commune": ("code_insee_de_la_commune",),
+    "code_postal": ("code_postal_uai",),
+    "code_departement": ("code_du_departement",),
+    "latitude": (),
+    "longitude": (),
+    "etat": ("etat_etablissement_libe",),
+}
+COLONNES_ANNUAIRE = {
+    "uai": ("identifiant_de_l_etablissement", "numero_uai"),
+    "nom": ("nom_etablissement",),
+    "type_etablissement": (),
+    "nature": ("libelle_nature",),
+    "secteur": ("statut_public_prive",),
+    "contrat": ("type_contrat_prive",),
+    "adresse": ("adresse_1",),
+    "code_postal": (),
+    "code_departement": (),
+    "telephone": (),
+    "courriel": ("mail",),
+    "site_web": ("web",),
+    "eleves": ("nombre_d_eleves",),
+    "latitude": (),
+    "longitude": (),
+    "code_circonscription": (),
+    "nom_circonscription": (),
+    "date_maj_ligne": (),
+}
+COLONNES_EFFECTIFS_ECOLES = {
+    "rentree": ("rentree_scolaire",),
+    "uai": ("numero_de_l_ecole", "numero_ecole"),
+    "classes": ("nombre_total_de_classes", "nombre_total_classes"),
+    "eleves": ("nombre_total_d_eleves", "nombre_total_eleves"),
+}
+COLONNES_IPS = {
+    "rentree": ("rentree_scolaire",),
+    "uai": (),
+    "secteur": (),
+    "ips": ("ips_ensemble_gt_pro",),
+    "ips_national": (),
+    "ips_academique": (),
+    "ips_departemental": (),
+    "effectifs": ("effectifs_ensemble_gt_pro",),
+}
+
+# Effectif precedence on the same rentrée (higher wins).
+PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
+
+
+@dataclass
+class Scolaire:
+    etablissements: Desire = field(default_factory=dict)
+    circonscriptions: Desire = field(default_factory=dict)
+    ips: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    effectifs: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    avertissements: list[str] = field(default_factory=list)
+
+
+def _rentree_de_date(date: str, defaut: str) -> str:
+    """The rentrée during which a date (``2023-06-08``) falls: ``2022-2023``."""
+    if len(date) >= 7 and date[:4].isdigit() and date[5:7].isdigit():
+        annee, mois = int(date[:4]), int(date[5:7])
+        debut = annee if mois >= 9 else annee - 1
+        return f"{debut}-{debut + 1}"
+    return defaut
+
+
+def code_circonscription(code: str, nom: str, departement: str) -> str:
+    if code:
+        return code[:20]
+    empreinte = hashlib.sha1(normalise_recherche(nom).encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"ci{departement}-{empreinte}"
+
+
+def lire_scolaire(
+    chemins: dict[str, Path],
+    familles: dict[str, str],
+    ref: Referentiel,
+    departements: set[str] | None,
+    erreurs: Erreurs,
+) -> Scolaire:
+    """Parse and check every school file (all rows are checked; only the chosen départements are kept)."""
+    out = Scolaire()
+    inconnues: dict[str, int] = {}
+
+    def garder(dep: str | None) -> bool:
+        return dep is not None and (departements is None or dep in departements)
+
+    # 1. The list: derived first, then the geolocalised directory over it.
+    for code in ("etablissements_national_derive", "etablissements_geolocalises_2026"):
+        chemin = chemins.get(code)
+        if chemin is None:
+            continue
+        t = lire(
+            chemin, chemin.name, COLONNES_ETABLISSEMENTS, ["uai", "nom", "code_commune", "code_departement"], erreurs
+        )
+        if t is None:
+            continue
+        ctx = Contexte(erreurs, t.fichier)
+        for ctx.ligne, row in t.lignes:
+            uai = ctx.uai(row["uai"])
+            dep = ctx.departement(row["code_departement"])
+            commune = ctx.commune(row["code_commune"], requis=False)
+            lat = ctx.flottant(row.get("latitude", ""), "latitude", 90)
+            lng = ctx.flottant(row.get("longitude", ""), "longitude", 180)
+            niveau = niveau_de(row.get("type_etablissement") or row.get("nature", ""))
+            if uai is None or dep is None or not garder(dep):
+                continue
+            if not niveau or row.get("etat", "").upper() == "FERME":
+                continue
+            if commune is None or commune not in ref.communes:
+                inconnues[code] = inconnues.get(code, 0) + 1
+                continue
+            commune_dep = ref.communes[commune]["departement_id"]
+            precedent = out.etablissements.get(uai, {})
+            nom = row["nom"] or precedent.get("nom", "") or f"Établissement {uai}"
+            out.etablissements[uai] = {
+                **precedent,
+                "nom": nom[:255],
+                "niveau": niveau,
+                "sous_type": row.get("sous_type", "") or precedent.get("sous_type", ""),
+                "nature": row.get("nature", "")[:100] or precedent.get("nature", ""),
+                "secteur": combine_secteur(
+                    precedent.get("secteur", ""), secteur_de(row.get("secteur", ""), row.get("contrat", ""))
+                ),
+                "commune_id": commune,
+                "departement_id": commune_dep,
+                "academie_id": ref.departements[commune_dep]["academie_id"],
+                "code_postal": (row.get("code_postal", "") or precedent.get("code_postal", ""))[:5],
+                "latitude": lat if lat is not None else precedent.get("latitude"),
+                "longitude": lng if lng is not None else precedent.get("longitude"),
+                "source_id": code,
+            }
+    for e in out.etablissements.values():
+        e.setdefault("adresse", "")
+        e.setdefault("telephone", "")
+        e.setdefault("courriel", "")
+        e.setdefault("site_web", "")
+        e.setdefault("circonscription_id", None)
+
+    # 2. The Annuaire extracts enrich the établissements of the list.
+    for code, famille in familles.items():
+        if famille != "annuaire" or code not in chemins:
+            continue
+        chemin = chemins[code]
+        t = lire(chemin, chemin.name, COLONNES_ANNUAIRE, ["uai", "nom", "type_etablissement"], erreurs)
+        if t is None:
+            continue
+        ctx = Contexte(erreurs, t.fichier)
+        for ctx.ligne, row in t.lignes:
+            uai = ctx.uai(row["uai"])
+            eleves = ctx.entier(row.get("eleves", ""), "eleves")
+            lat = ctx.flottant(row.get("latitude", ""), "latitude", 90)
+            lng = ctx.flottant(row.get("longitude", ""), "longitude", 180)
+            if uai is None or uai not in out.etablissements or not niveau_de(row["type_etablissement"]):
+                continue
+            e = out.etablissements[uai]
+            dep = e["departement_id"]
+            nom_circ = row.get("nom_circonscription", "")
+            if nom_circ:
+                code_circ = code_circonscription(row.get("code_circonscription", ""), nom_circ, dep)
+                out.circonscriptions[code_circ] = {"nom": nom_circ[:255], "academie_id": e["academie_id"]}
+                e["circonscription_id"] = code_circ
+            e["nom"] = (row["nom"] or e["nom"])[:255]
+            e["nature"] = (row.get("nature") or e["nature"])[:100]
+            e["secteur"] = combine_secteur(e["secteur"], secteur_de(row.get("secteur", ""), row.get("contrat", "")))
+            for champ, longueur in (("adresse", 255), ("telephone", 30), ("courriel", 255), ("site_web", 255)):
+                e[champ] = (row.get(champ) or e[champ])[:longueur]
+            e["code_postal"] = (row.get("code_postal") or e["code_postal"])[:5]
+            if lat is not None and lng is not None:
+                e["latitude"], e["longitude"] = lat, lng
+            e["source_id"] = code
+            if eleves is not None:
+                rentree = _rentree_de_date(row.get("date_maj_ligne", ""), "")
+                if rentree:
+                    out.effectifs[(uai, rentree, code)] = {"eleves": eleves, "classes": None, "_famille": "annuaire"}
+
+    # 3. Pupils and classes per école.
+    for code, famille in familles.items():
+        if famille != "ecoles_effectifs" or code not in chemins:
+            continue
+        chemin = chemins[code]
+        t = lire(chemin, chemin.name, COLONNES_EFFECTIFS_ECOLES, ["rentree", "uai", "eleves"], erreurs)
+        if t is None:
+            continue
+        ctx = Contexte(erreurs, t.fichier)
+        for ctx.ligne, row in t.lignes:
+            uai = ctx.uai(row["uai"])
+            rentree = ctx.rentree(row["rentree"])
+            eleves = ctx.entier(row["eleves"], "eleves")
+            classes = ctx.entier(row.get("classes", ""), "classes")
+            if uai is None or rentree is None or uai not in out.etablissements:
+                continue
+            out.effectifs[(uai, rentree, code)] = {"eleves": eleves, "classes": classes, "_famille": "ecoles_effectifs"}
+
+    # 4. IPS (and the pupils of collèges and lycées they carry).
+    for code, famille in familles.items():
+        if famille != "ips" or code not in chemins:
+            continue
+        chemin = chemins[code]
+        t = lire(chemin, chemin.name, COLONNES_IPS, ["rentree", "uai", "ips"], erreurs)
+        if t is None:
+            continue
+        ctx = Contexte(erreurs, t.fichier)
+        for ctx.ligne, row in t.lignes:
+            uai = ctx.uai(row["uai"])
+            rentree = ctx.rentree(row["rentree"])
+            brut = row["ips"].strip().upper()
+            ns = brut == "NS"
+            valeur = None if ns else ctx.decimal(brut, "ips")
+            comparaisons = {
+                nom: ctx.decimal(row.get(f"ips_{nom}", ""), f"ips_{nom}")
+                for nom in ("national", "academique", "departemental")
+            }
+            effectifs = ctx.entier(row.get("effectifs", ""), "effectifs")
+            if uai is None or rentree is None or uai not in out.etablissements:
+                continue
+            out.ips[(uai, rentree)] = {"valeur": valeur, "non_significatif": ns, **comparaisons, "source_id": code}
+            e = out.etablissements[uai]
+            if e["secteur"] == "prive" and "sous contrat" in normalise_recherche(row.get("secteur", "")):
+                e["secteur"] = "prive_sous_contrat"
+            if effectifs is not None:
+                out.effectifs[(uai, rentree, code)] = {"eleves": effectifs, "classes": None, "_famille": "ips"}
+
+    _choisir_effectifs(out)
+    for uai, e in out.etablissements.items():
+        commune = ref.communes[e["commune_id"]]
+        e["recherche"] = normalise_recherche(f"{e['nom']} {commune['nom']} {uai} {e['code_postal']}")[:500]
+    for code, n in inconnues.items():
+        out.avertissements.append(f"{code} : {n} établissements ignorés (commune absente du COG 2026)")
+    return out
+
+
+def _choisir_effectifs(out: Scolaire) -> None:
+    """``eleves``/``classes`` of each établissement: the most recent figures (see the module docstring)."""
+    meilleurs: dict[str, tuple[tuple[str, int], str, str, int | None]] = {}
+    classes: dict[str, tuple[str, str, int]] = {}
+    for (uai, rentree, source), valeurs in out.effectifs.items():
+        famille = valeurs.pop("_famille")
+        rang = (rentree, PRIORITE_EFFECTIFS[famille])
+        if valeurs["eleves"] is not None and (uai not in meilleurs or rang > meilleurs[uai][0]):
+            meilleurs[uai] = (rang, rentree, source, valeurs["eleves"])
+        if valeurs["classes"] is not None and (uai not in classes or rentree > classes[uai][0]):
+            classes[uai] = (rentree, source, valeurs["classes"])
+    for uai, e in out.etablissements.items():
+        if uai in meilleurs:
+            _, rentree, source, eleves = meilleurs[uai]
+            e.update(eleves=eleves, eleves_annee=rentree, eleves_source_id=source)
+        else:
+            e.update(eleves=None, eleves_annee="", eleves_source_id=None)
+        if uai in classes:
+            rentree, source, nombre = classes[uai]
+            e.update(classes=nombre, classes_annee=rentree, classes_source_id=source)
+        else:
+            e.update(classes=None, classes_annee="", classes_source_id=None)
+
+
+def departements_demandes(valeur: str | None) -> set[str] | None:
+    if not valeur:
+        return None
+    return {normalise_code_departement(v) for v in valeur.split(",") if v.strip()}
+
+
+def codes(values: Iterable[str]) -> str:
+    return ",".join(sorted(values))

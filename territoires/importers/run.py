@@ -1,0 +1,227 @@
+"""The whole import: locate or download the files, check them all, then write everything in one transaction."""
+
+import hashlib
+import shutil
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from territoires import models
+from territoires.competences import recompute_collectivites_competentes
+from territoires.rules import resoudre_competence
+
+from . import collectivites as collectivites_module
+from .decoupage import lire_referentiel
+from .ecriture import Compte, synchroniser
+from .etablissements import codes, lire_scolaire
+from .readers import ErreurImport, Erreurs
+from .registry import DATASETS, Dataset
+
+Etape = Callable[[str], None]
+
+
+@dataclass
+class Rapport:
+    inchange: bool = False
+    comptes: dict[str, Compte] = field(default_factory=dict)
+    avertissements: list[str] = field(default_factory=list)
+    recalcules: int = 0
+
+
+def localiser(dossier: Path) -> dict[str, Path]:
+    """The datasets present in a folder; a missing required one is an error."""
+    chemins = {d.code: dossier / d.fichier for d in DATASETS if (dossier / d.fichier).is_file()}
+    manquants = [d.fichier for d in DATASETS if d.requis and d.code not in chemins]
+    if manquants:
+        raise ErreurImport([f"{dossier} : fichier requis absent : {m}" for m in manquants])
+    return chemins
+
+
+def telecharger(destination: Path, dossier_local: Path | None = None, *, etape: Etape | None = None) -> dict[str, Path]:
+    """Download every dataset from its official address (or ``SOCLE_DATASET_URLS``) into ``destination``.
+
+    A dataset whose address is empty is taken from ``dossier_local`` when present there, else skipped.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    chemins: dict[str, Path] = {}
+    erreurs: list[str] = []
+    for d in DATASETS:
+        url = d.url_effective
+        if not url:
+            if dossier_local is not None and (dossier_local / d.fichier).is_file():
+                chemins[d.code] = dossier_local / d.fichier
+            continue
+        if not url.startswith(("http://", "https://")):
+            erreurs.append(f"{d.code} : adresse « {url} » refusée (http ou https seulement)")
+            continue
+        if etape:
+            etape(f"Téléchargement de {d.code}")
+        temporaire = destination / f"{d.code}.part"
+        try:
+            with urllib.request.urlopen(url, timeout=120) as reponse, temporaire.open("wb") as sortie:  # noqa: S310
+                shutil.copyfileobj(reponse, sortie)
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            erreurs.append(f"{d.code} : téléchargement impossible depuis {url} ({exc})")
+            continue
+        debut = temporaire.read_bytes()[:64].lstrip()
+        extension = ".json" if debut[:1] in (b"[", b"{") else ".csv.gz" if debut[:2] == b"\x1f\x8b" else ".csv"
+        final = destination / f"{d.code}{extension}"
+        temporaire.replace(final)
+        chemins[d.code] = final
+    manquants = [d.code for d in DATASETS if d.requis and d.code not in chemins]
+    erreurs += [
+        f"{code} : jeu de données requis non téléchargé" for code in manquants if not any(code in e for e in erreurs)
+    ]
+    if erreurs:
+        raise ErreurImport(erreurs)
+    return chemins
+
+
+def empreinte(chemin: Path) -> str:
+    h = hashlib.sha256()
+    with chemin.open("rb") as f:
+        for bloc in iter(lambda: f.read(1 << 20), b""):
+            h.update(bloc)
+    return h.hexdigest()
+
+
+def _perimetre(d: Dataset, departements: set[str] | None) -> str:
+    """The département filter applies to school datasets only."""
+    if d.famille in ("regions", "academies", "departements", "epci", "communes", "superficies"):
+        return ""
+    return codes(departements) if departements else ""
+
+
+def importer(
+    chemins: dict[str, Path],
+    *,
+    departements: set[str] | None = None,
+    force: bool = False,
+    etape: Etape | None = None,
+) -> Rapport:
+    """Import the datasets of ``chemins`` (code → file). Raises ``ErreurImport`` and writes nothing on bad input."""
+    rapport = Rapport()
+
+    def annoncer(texte: str) -> None:
+        if etape:
+            etape(texte)
+
+    datasets = [d for d in DATASETS if d.code in chemins]
+    empreintes = {d.code: empreinte(chemins[d.code]) for d in datasets}
+    if not force:
+        connues = {
+            s.code: (s.empreinte, s.perimetre) for s in models.DataSource.objects.filter(code__in=list(empreintes))
+        }
+        if all(connues.get(d.code) == (empreintes[d.code], _perimetre(d, departements)) for d in datasets):
+            rapport.inchange = True
+            return rapport
+
+    # 1. Read and check everything; nothing is written before every file is known good.
+    erreurs = Erreurs()
+    annoncer("Lecture des territoires")
+    ref = lire_referentiel(chemins, erreurs)
+    erreurs.lever()
+    annoncer("Lecture des établissements, effectifs et IPS")
+    familles = {d.code: d.famille for d in datasets}
+    scolaire = lire_scolaire(chemins, familles, ref, departements, erreurs)
+    erreurs.lever()
+    rapport.avertissements += scolaire.avertissements
+    annoncer("Collectivités et compétences")
+    coll = collectivites_module.construire(ref)
+
+    # 2. Write, all or nothing.
+    with transaction.atomic():
+        annoncer("Écriture des sources")
+        maintenant = timezone.now()
+        sources = {
+            d.code: {
+                "titre": d.titre,
+                "producteur": d.producteur,
+                "licence": d.licence,
+                "url": d.url_effective or d.url,
+                "millesime": d.millesime,
+                "fichier": chemins[d.code].name,
+                "empreinte": empreintes[d.code],
+                "perimetre": _perimetre(d, departements),
+            }
+            for d in datasets
+        }
+        rapport.comptes["Sources"] = synchroniser(models.DataSource, ("code",), sources)  # type: ignore[arg-type]
+        models.DataSource.objects.filter(code__in=list(sources)).update(importe_le=maintenant)
+        source_ids = dict(models.DataSource.objects.values_list("code", "pk"))
+
+        annoncer("Écriture des régions, académies, départements")
+        rapport.comptes["Régions"] = synchroniser(models.Region, ("code",), ref.regions)  # type: ignore[arg-type]
+        rapport.comptes["Académies"] = synchroniser(models.Academie, ("code",), ref.academies)  # type: ignore[arg-type]
+        rapport.comptes["Départements"] = synchroniser(models.Departement, ("code",), ref.departements)  # type: ignore[arg-type]
+        annoncer("Écriture des EPCI et des communes")
+        rapport.comptes["EPCI"] = synchroniser(models.EPCI, ("siren",), ref.epci)  # type: ignore[arg-type]
+        rapport.comptes["Communes"] = synchroniser(models.Commune, ("code_insee",), ref.communes)  # type: ignore[arg-type]
+        annoncer("Écriture des collectivités et des compétences")
+        rapport.comptes["Collectivités"] = synchroniser(models.Collectivite, ("code",), coll.collectivites)  # type: ignore[arg-type]
+        collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
+        transferees = set(
+            models.Competence.objects.filter(origine=models.OrigineCompetence.TRANSFERT).values_list(
+                "niveau", "perimetre", "code_territoire"
+            )
+        )
+        competences = {
+            cle: {
+                "collectivite_id": collectivite_ids[v["collectivite"]],
+                "origine": v["origine"],
+                "fondement": v["fondement"],
+            }
+            for cle, v in coll.competences.items()
+        }
+        rapport.comptes["Compétences"] = synchroniser(
+            models.Competence,
+            ("niveau", "perimetre", "code_territoire"),
+            competences,  # type: ignore[arg-type]
+            ignorer=transferees,
+        )
+        annoncer("Écriture des circonscriptions et des établissements")
+        rapport.comptes["Circonscriptions"] = synchroniser(
+            models.Circonscription,
+            ("code",),
+            scolaire.circonscriptions,  # type: ignore[arg-type]
+        )
+        carte = {
+            (n, p, c): col
+            for n, p, c, col in models.Competence.objects.values_list(
+                "niveau", "perimetre", "code_territoire", "collectivite_id"
+            )
+        }
+        for e in scolaire.etablissements.values():
+            for champ in ("source_id", "eleves_source_id", "classes_source_id"):
+                if e.get(champ) is not None:
+                    e[champ] = source_ids[e[champ]]
+            e["collectivite_competente_id"], _ = resoudre_competence(
+                niveau=e["niveau"],
+                secteur=e["secteur"],
+                code_commune=e["commune_id"],
+                code_departement=e["departement_id"],
+                code_region=ref.region_de_departement[e["departement_id"]],
+                competences=carte,
+            )
+        rapport.comptes["Établissements"] = synchroniser(models.Etablissement, ("uai",), scolaire.etablissements)  # type: ignore[arg-type]
+        annoncer("Écriture des effectifs et des IPS")
+        effectifs = {
+            (uai, rentree, source_ids[source]): valeurs
+            for (uai, rentree, source), valeurs in scolaire.effectifs.items()
+        }
+        rapport.comptes["Effectifs"] = synchroniser(
+            models.Effectif,
+            ("etablissement_id", "rentree", "source_id"),
+            effectifs,  # type: ignore[arg-type]
+        )
+        for valeurs in scolaire.ips.values():
+            valeurs["source_id"] = source_ids[valeurs["source_id"]]
+        rapport.comptes["IPS"] = synchroniser(models.IPS, ("etablissement_id", "rentree"), scolaire.ips)  # type: ignore[arg-type]
+        annoncer("Collectivités compétentes")
+        rapport.recalcules = recompute_collectivites_competentes()
+    return rapport
