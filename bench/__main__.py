@@ -1,6 +1,7 @@
 """``python -m bench [--only import,search,page] [--keep-db PATH]``: print the figures, never assert."""
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -153,7 +154,8 @@ def main(argv: list[str]) -> int:
             figures = importing.run_import()
             notes.append(
                 f"Import: {figures.files} files, {figures.megabytes:.1f} MB, {figures.rows:,} CSV rows "
-                f"→ {figures.etablissements:,} établissements."
+                f"→ {figures.etablissements:,} établissements; import CPU time {figures.cpu_seconds:.1f} s "
+                f"(wall-clock minus CPU = waiting for the disk or for other processes)."
             )
             if "import" in args.only:
                 rows += import_rows(figures)[0]
@@ -175,6 +177,8 @@ def main(argv: list[str]) -> int:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    notes.append(f"Machine: {os.cpu_count()} CPU, load average {load} (1, 5, 15 min) at the end of the run.")
     print()
     print_table(rows)
     for note in notes:
