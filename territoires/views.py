@@ -78,6 +78,15 @@ def _export_collectivites(fmt: str, rows: Any, filename: str) -> HttpResponse:
     return export_response(fmt=fmt, filename=filename, headers=COLLECTIVITES_COLONNES, rows=lignes)
 
 
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """Attach a service's refusal to the form: to the field it names when the form has it, else on top."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 def _get(model_selector: Any, *args: Any) -> Any:
     try:
         return model_selector(*args)
@@ -177,7 +186,7 @@ def etablissement_modifier(request: HttpRequest, uai: str) -> HttpResponse:
                     etablissement=e, data=data, actor=request.user, version=form.cleaned_data["version"]
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                _add_errors(form, exc)
             else:
                 messages.success(request, "La fiche de l'établissement a été enregistrée.")
                 return redirect(e.get_absolute_url())
@@ -235,7 +244,7 @@ def collectivite_modifier(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 collectivite_update(collectivite=c, data=data, actor=request.user, version=form.cleaned_data["version"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                _add_errors(form, exc)
             else:
                 messages.success(request, "La fiche de la collectivité a été enregistrée.")
                 return redirect(c.get_absolute_url())
@@ -275,7 +284,7 @@ def competence_transfert(request: HttpRequest, code: str) -> HttpResponse:
                     actor=request.user,
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                _add_errors(form, exc)
             else:
                 recoit = form.cleaned_data["collectivite"]
                 messages.success(request, f"La compétence des écoles de {c.commune.nom} est transférée à {recoit}.")

@@ -14,7 +14,7 @@ from territoires.services import (
     collectivite_update,
     etablissement_update,
 )
-from territoires.tests.factories import CollectiviteFactory, CommuneFactory, EtablissementFactory
+from territoires.tests.factories import CollectiviteFactory, CommuneFactory, EPCIFactory, EtablissementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +205,56 @@ def test_other_collectivite_cannot_edit_and_concurrent_edit_is_refused(client, r
     assert "rechargez la page" in response.content.decode()
     rennes.refresh_from_db()
     assert rennes.referent_numerique == "Camille"
+
+
+# --- Competence transfer ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def metropole():
+    return models.Collectivite.objects.create(
+        nom="Rennes Métropole", type="epci", epci=EPCIFactory(), code="epci-243500139", siren="243500139"
+    )
+
+
+def test_commune_transfers_its_ecoles_to_its_epci(client, rennes, ecole, metropole):
+    ailleurs = models.Collectivite.objects.create(
+        nom="Brest Métropole",
+        type="epci",
+        epci=EPCIFactory(siren="242900314", nom="Brest Métropole"),
+        code="epci-242900314",
+    )
+    syndicat = models.Collectivite.objects.create(nom="SIVU des écoles", type="syndicat", code="syndicat-sivu")
+    agent = agent_of(rennes)
+    login(client, agent)
+    url = reverse("territoires:competence_transfert", args=[rennes.code])
+    html = client.get(url).content.decode()
+    assert "Rennes Métropole" in html and "SIVU des écoles" in html
+    assert "Brest Métropole" not in html  # not the commune's EPCI
+    refused = client.post(url, {"collectivite": ailleurs.pk, "depuis": "2026-09-01", "fondement": "Délibération"})
+    assert refused.status_code == 200
+    assert "Choisissez l&#x27;EPCI de la commune ou un syndicat existant." in refused.content.decode()
+    assert not models.Competence.objects.filter(origine="transfert").exists()
+    response = client.post(
+        url, {"collectivite": metropole.pk, "depuis": "01/09/2026", "fondement": "Délibération n° 2026-12"}
+    )
+    assert response.status_code == 302 and response["Location"] == rennes.get_absolute_url()
+    competence = models.Competence.objects.get(code_territoire="35238", niveau="ecole")
+    assert competence.collectivite == metropole and competence.origine == "transfert"
+    assert competence.depuis.isoformat() == "2026-09-01"
+    ecole.refresh_from_db()
+    assert ecole.collectivite_competente == metropole
+    assert history_of(rennes).filter(action="territoires.competence.transferee", actor=agent).exists()
+    page = client.get(metropole.get_absolute_url()).content.decode()
+    assert "Délibération n° 2026-12" in page and "Transfert de compétence" in page and ecole.nom in page
+    assert syndicat.pk  # a syndicat is a possible choice, not used here
+
+
+def test_transfer_is_refused_to_another_commune_and_to_anonymous(client, rennes, brest, metropole):
+    url = reverse("territoires:competence_transfert", args=[rennes.code])
+    data = {"collectivite": metropole.pk, "depuis": "2026-09-01", "fondement": "Délibération"}
+    assert client.post(url, data).status_code == 302
+    login(client, agent_of(brest))
+    assert client.get(url).status_code == 403
+    assert client.post(url, data).status_code == 403
+    assert not models.Competence.objects.exists()
