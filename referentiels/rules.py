@@ -120,6 +120,8 @@ def _entier(data: Mapping[str, object], cle: str, *, code: str, minimum: int = 1
 
 def lire_regle(data: object, *, code: str) -> Regle:
     """Validate the JSON of a rule; raise ``RegleInvalide`` with a French message naming ``code``."""
+    if data is None:
+        raise RegleInvalide(f"Item « {code} », champ « regle » : la règle de quantité est obligatoire.", champ="type")
     if not isinstance(data, Mapping):
         raise RegleInvalide(f"Item « {code} » : la règle de quantité doit être un objet JSON.", champ="regle")
     inconnues = sorted(str(k) for k in data if k not in CLES_REGLE)
