@@ -15,6 +15,7 @@ MENU = [
     ("core:home", "Accueil"),
     ("territoires:recherche", "Établissements"),
     ("territoires:academies", "Territoires"),
+    ("referentiels:liste", "Référentiels"),
 ]
 
 

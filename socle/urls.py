@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("comptes/", include("comptes.urls")),
+    path("referentiels/", include("referentiels.urls")),
     path("", include("territoires.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("gestion/", admin.site.urls),
