@@ -1,0 +1,390 @@
+"""The conformity engine: an établissement's equipment against one référentiel version. Pure, no ORM.
+
+Inputs are plain data: the établissement's ``Profil`` (niveau, classes, pupils), the items of one
+référentiel version (``ItemSocle``: code, quantity rule, required or optional, unit price from the
+price catalogue) and the quantities present (item code → number; for a ``debit_minimum`` rule the
+bandwidth in Mbit/s; for a ``presence`` rule 1 or 0). ``mesures_presentes`` turns an inventory
+(lines summed per item, connectivity, services) into those quantities.
+
+For every item the engine gives the quantity required, present, the gap, the units to acquire and
+the cost of that gap; for the établissement a conformity rate and the cost to reach the socle.
+
+Money: prices are ``Decimal`` euros. **The one rounding place** is ``arrondir_euros``, applied to
+each item's cost (price × units, or price × pupils for a per-pupil service), to the cent, with
+``ROUND_HALF_UP``. Every total (établissement, collectivité, nation) is a plain sum of those
+rounded item costs and is never rounded again, so a total always equals the sum of its parts.
+
+Conformity rate: the mean, over the *required* items whose requirement is known and positive, of
+the coverage ``min(present / required, 1)``; it is 1 when nothing is required. Optional items are
+reported (gap and cost) but count neither in the rate nor in the cost to reach the socle. An
+établissement is *au socle* when every required item with a known requirement is fully covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from referentiels.rules import Profil, Regle, quantite_requise
+
+CENTIME = Decimal("0.01")
+ZERO = Decimal("0.00")
+# Equipment older than this many years counts in the « stock de plus de 5 ans » (ETIC indicator).
+AGE_ANCIEN = 5
+PRECISION_TAUX = Decimal("0.0001")
+
+# Where the quantity present of an item comes from when it is not counted from inventory lines.
+# Keys are item codes of the référentiels (referentiels/presets.py); values are fields of ``Mesures``.
+# A ``debit_minimum`` rule always reads the bandwidth.
+MESURES_PAR_CODE: dict[str, str] = {
+    "connexion-classe": "salles_connectees",
+    "wifi-salles": "salles_connectees",
+    "direction-connexion": "internet",
+    "ent": "ent",
+    "prise-en-main": "accompagnement",
+    "accompagnement": "accompagnement",
+    "maintenance": "maintenance",
+}
+# ETIC-style categories of inventory items: terminals and collective displays.
+TERMINAUX: frozenset[str] = frozenset(
+    {"poste-enseignant", "classe-mobile-terminaux", "direction-ordinateur", "terminaux-mobiles", "direction-poste"}
+)
+AFFICHAGES: frozenset[str] = frozenset({"videoprojecteur", "affichage-collectif"})
+
+
+def arrondir_euros(montant: Decimal) -> Decimal:
+    """The single rounding of Socle's diagnostic costs: to the cent, half up."""
+    return montant.quantize(CENTIME, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Prix:
+    """A unit price from the catalogue. ``par_eleve``: the price is per pupil (a service such as an ENT)."""
+
+    montant: Decimal
+    par_eleve: bool = False
+    non_confirme: bool = False
+
+
+@dataclass(frozen=True)
+class ItemSocle:
+    code: str
+    regle: Regle
+    obligatoire: bool = True
+    prix: Prix | None = None
+    libelle: str = ""
+
+
+@dataclass(frozen=True)
+class Mesures:
+    """What is known of an établissement besides its equipment lines."""
+
+    debit_mbits: int = 0
+    salles_connectees: int = 0
+    internet: bool = False
+    ent: bool = False
+    accompagnement: bool = False
+    maintenance: bool = False
+
+
+def mesures_presentes(items: Iterable[ItemSocle], lignes: Mapping[str, int], mesures: Mesures) -> dict[str, int]:
+    """The quantity present for each item: inventory lines summed per code, or the connectivity/services."""
+    presents: dict[str, int] = {}
+    for item in items:
+        if item.regle.type == "debit_minimum":
+            presents[item.code] = mesures.debit_mbits
+            continue
+        champ = MESURES_PAR_CODE.get(item.code)
+        if champ is None:
+            presents[item.code] = max(0, lignes.get(item.code, 0))
+        else:
+            # An inventory line may also record the item (a router, a service contract).
+            presents[item.code] = max(int(getattr(mesures, champ)), lignes.get(item.code, 0))
+    return presents
+
+
+@dataclass(frozen=True)
+class ResultatItem:
+    code: str
+    obligatoire: bool
+    requis: int | None  # None: the établissement's classes or pupils are unknown
+    present: int
+    manque: int | None
+    unites: int  # units to acquire (1 for a presence or bandwidth requirement not met)
+    cout: Decimal  # cost of the gap, rounded (0 when met or when the price is unknown)
+    prix_inconnu: bool  # a gap exists but the catalogue has no price for it
+    couverture: Fraction | None  # min(present / requis, 1); None when requis is unknown or 0
+
+    @property
+    def satisfait(self) -> bool | None:
+        return None if self.manque is None else self.manque == 0
+
+
+def evaluer_item(item: ItemSocle, profil: Profil, present: int) -> ResultatItem:
+    present = max(0, present)
+    requis = quantite_requise(item.regle, profil)
+    if requis is None:
+        return ResultatItem(item.code, item.obligatoire, None, present, None, 0, ZERO, False, None)
+    manque = max(0, requis - present)
+    # A presence or a bandwidth is acquired once, whatever the gap.
+    unites = min(manque, 1) if item.regle.type in ("presence", "debit_minimum") else manque
+    cout = ZERO
+    prix_inconnu = False
+    if unites:
+        if item.prix is None:
+            prix_inconnu = True
+        elif item.prix.par_eleve:
+            # A per-pupil service is priced for the whole school when it is missing.
+            if profil.eleves is None:
+                prix_inconnu = True
+            else:
+                cout = arrondir_euros(item.prix.montant * profil.eleves)
+        else:
+            cout = arrondir_euros(item.prix.montant * unites)
+    couverture = None if requis == 0 else min(Fraction(present, requis), Fraction(1))
+    return ResultatItem(item.code, item.obligatoire, requis, present, manque, unites, cout, prix_inconnu, couverture)
+
+
+@dataclass(frozen=True)
+class Resultat:
+    items: tuple[ResultatItem, ...]
+
+    @property
+    def requis(self) -> tuple[ResultatItem, ...]:
+        return tuple(r for r in self.items if r.obligatoire)
+
+    @property
+    def taux(self) -> Fraction:
+        couvertures = [r.couverture for r in self.requis if r.couverture is not None]
+        if not couvertures:
+            return Fraction(1)
+        return sum(couvertures, Fraction(0)) / len(couvertures)
+
+    @property
+    def taux_decimal(self) -> Decimal:
+        """The rate as a Decimal between 0 and 1, four places (display and storage)."""
+        return (Decimal(self.taux.numerator) / Decimal(self.taux.denominator)).quantize(
+            PRECISION_TAUX, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def au_socle(self) -> bool:
+        return all(r.manque == 0 for r in self.requis if r.manque is not None)
+
+    @property
+    def indetermines(self) -> int:
+        return sum(1 for r in self.items if r.requis is None)
+
+    @property
+    def manquants(self) -> int:
+        return sum(1 for r in self.requis if r.manque)
+
+    @property
+    def cout_socle(self) -> Decimal:
+        """Cost to reach the socle: the sum of the required items' rounded costs."""
+        return sum((r.cout for r in self.requis), ZERO)
+
+    @property
+    def cout_optionnel(self) -> Decimal:
+        return sum((r.cout for r in self.items if not r.obligatoire), ZERO)
+
+    @property
+    def cout_incomplet(self) -> bool:
+        """Some required gap has no price: the cost to reach the socle is a lower bound."""
+        return any(r.prix_inconnu for r in self.requis)
+
+
+def evaluer(items: Iterable[ItemSocle], profil: Profil, presents: Mapping[str, int]) -> Resultat:
+    """Evaluate every item of a version for one établissement."""
+    return Resultat(tuple(evaluer_item(item, profil, presents.get(item.code, 0)) for item in items))
+
+
+# --- Aggregates ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Synthese:
+    """Additive figures of one or many établissements: every field of a sum is the sum of the fields.
+
+    Ratios (share at socle level, terminals per 100 pupils…) are computed from these sums only, so
+    an aggregate is exactly the sum of its parts.
+    """
+
+    etablissements: int = 0
+    diagnostiques: int = 0
+    au_socle: int = 0
+    cout_socle: Decimal = ZERO
+    couts_incomplets: int = 0
+    taux_somme: Decimal = Decimal(0)
+    eleves: int = 0
+    classes: int = 0
+    terminaux: int = 0
+    affichages: int = 0
+    salles_connectees: int = 0
+    debit_inconnu: int = 0
+    debit_moins_2: int = 0
+    debit_2_10: int = 0
+    debit_10_100: int = 0
+    debit_100_plus: int = 0
+    ent: int = 0
+    stock_date: int = 0
+    stock_ancien: int = 0
+    simules: int = 0
+
+    def __add__(self, other: Synthese) -> Synthese:
+        return Synthese(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(Synthese)})
+
+    # Ratios: None when the denominator is zero (shown « — »).
+    @property
+    def part_au_socle(self) -> Decimal | None:
+        return _ratio(self.au_socle, self.diagnostiques)
+
+    @property
+    def taux_moyen(self) -> Decimal | None:
+        return None if not self.diagnostiques else (self.taux_somme / self.diagnostiques).quantize(PRECISION_TAUX)
+
+    @property
+    def terminaux_pour_100_eleves(self) -> Decimal | None:
+        return _ratio(self.terminaux * 100, self.eleves, places=Decimal("0.1"))
+
+    @property
+    def affichages_par_classe(self) -> Decimal | None:
+        return _ratio(self.affichages, self.classes, places=Decimal("0.01"))
+
+    @property
+    def part_salles_connectees(self) -> Decimal | None:
+        return _ratio(min(self.salles_connectees, self.classes), self.classes)
+
+    @property
+    def part_stock_ancien(self) -> Decimal | None:
+        return _ratio(self.stock_ancien, self.stock_date)
+
+    @property
+    def part_ent(self) -> Decimal | None:
+        return _ratio(self.ent, self.diagnostiques)
+
+
+def _ratio(num: int, den: int, *, places: Decimal = PRECISION_TAUX) -> Decimal | None:
+    if not den:
+        return None
+    return (Decimal(num) / Decimal(den)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+# Rural / urban: a proxy from the commune's density (population / area), NOT INSEE's grille communale
+# de densité. The threshold follows the OECD's 150 inhabitants per km² for « predominantly rural ».
+SEUIL_DENSITE_URBAIN = Decimal(150)
+
+
+def zone_densite(population: int | None, superficie_km2: Decimal | None) -> str:
+    """``rural``, ``urbain`` or ``inconnu`` from the commune's density (documented proxy)."""
+    if not population or not superficie_km2 or superficie_km2 <= 0:
+        return "inconnu"
+    return "urbain" if Decimal(population) / superficie_km2 >= SEUIL_DENSITE_URBAIN else "rural"
+
+
+def bande_debit(mbits: int | None) -> str:
+    """ETIC/RERS-style bandwidth band of an établissement."""
+    if mbits is None or mbits <= 0:
+        return "debit_inconnu"
+    if mbits < 2:
+        return "debit_moins_2"
+    if mbits < 10:
+        return "debit_2_10"
+    if mbits < 100:
+        return "debit_10_100"
+    return "debit_100_plus"
+
+
+BANDES_DEBIT: dict[str, str] = {
+    "debit_inconnu": "Débit inconnu ou nul",
+    "debit_moins_2": "Moins de 2 Mbit/s",
+    "debit_2_10": "2 à 10 Mbit/s",
+    "debit_10_100": "10 à 100 Mbit/s",
+    "debit_100_plus": "100 Mbit/s ou plus",
+}
+
+
+@dataclass(frozen=True)
+class Etat:
+    """The stock of an établissement besides its items: for the ETIC indicators."""
+
+    eleves: int | None = None
+    classes: int | None = None
+    terminaux: int = 0
+    affichages: int = 0
+    salles_connectees: int = 0
+    debit_mbits: int | None = None
+    ent: bool = False
+    stock_date: int = 0  # units whose acquisition year is known
+    stock_ancien: int = 0  # of which older than AGE_ANCIEN years
+    simule: bool = False
+    comptes: dict[str, int] = field(default_factory=dict)
+
+
+def synthese_de(resultat: Resultat | None, etat: Etat) -> Synthese:
+    """The additive figures of one établissement (``resultat`` None: not diagnosed)."""
+    valeurs: dict[str, object] = {
+        "etablissements": 1,
+        "eleves": etat.eleves or 0,
+        "classes": etat.classes or 0,
+        "terminaux": etat.terminaux,
+        "affichages": etat.affichages,
+        "salles_connectees": etat.salles_connectees,
+        "ent": int(etat.ent),
+        "stock_date": etat.stock_date,
+        "stock_ancien": etat.stock_ancien,
+        "simules": int(etat.simule),
+        bande_debit(etat.debit_mbits): 1,
+    }
+    if resultat is not None:
+        valeurs.update(
+            diagnostiques=1,
+            au_socle=int(resultat.au_socle),
+            cout_socle=resultat.cout_socle,
+            couts_incomplets=int(resultat.cout_incomplet),
+            taux_somme=resultat.taux_decimal,
+        )
+    return Synthese(**valeurs)  # type: ignore[arg-type]
+
+
+def agreger(parties: Iterable[Synthese]) -> Synthese:
+    """The sum of établissements' (or territories') figures."""
+    total = Synthese()
+    for partie in parties:
+        total = total + partie
+    return total
+
+
+def quartiles(valeurs: Iterable[Decimal]) -> tuple[Decimal, Decimal, Decimal] | None:
+    """The three cut points (Q1, median, Q3) of ``valeurs`` by the nearest-rank method; None if empty."""
+    tri = sorted(valeurs)
+    if not tri:
+        return None
+    n = len(tri)
+
+    def rang(p: int) -> Decimal:
+        # nearest rank: ceil(p/100 * n), 1-based
+        return tri[max(1, -(-p * n // 100)) - 1]
+
+    return rang(25), rang(50), rang(75)
+
+
+def quartile_de(valeur: Decimal | None, coupures: tuple[Decimal, Decimal, Decimal] | None) -> int | None:
+    """1 to 4: the IPS quartile of a value given the cut points; None when unknown."""
+    if valeur is None or coupures is None:
+        return None
+    for i, coupure in enumerate(coupures, start=1):
+        if valeur <= coupure:
+            return i
+    return 4
+
+
+def decile_extremes(valeurs: Iterable[Decimal]) -> tuple[Decimal, Decimal] | None:
+    """The first and ninth deciles (nearest rank) of a distribution: « gap between best and worst deciles »."""
+    tri = sorted(valeurs)
+    if not tri:
+        return None
+    n = len(tri)
+    return tri[max(1, -(-10 * n // 100)) - 1], tri[max(1, -(-90 * n // 100)) - 1]
