@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "comptes",
     "territoires",
     "referentiels",
+    "comite",
     "diagnostics",
 ]
 
