@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("comptes/", include("comptes.urls")),
     path("referentiels/", include("referentiels.urls")),
+    path("comite/", include("comite.urls")),
     path("", include("territoires.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("gestion/", admin.site.urls),
