@@ -16,6 +16,7 @@ MENU = [
     ("territoires:recherche", "Établissements"),
     ("territoires:academies", "Territoires"),
     ("referentiels:liste", "Référentiels"),
+    ("comite:index", "Comité des partenaires"),
 ]
 
 
