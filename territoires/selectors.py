@@ -85,11 +85,14 @@ def recherche_etablissements(filtres: Filtres) -> QuerySet[Etablissement]:
 
 
 def recherche_instantanee(filtres: Filtres, limit: int = SEARCH_LIMIT) -> tuple[list[Etablissement], bool]:
-    """The first ``limit`` results and whether there are more, in one query (no COUNT)."""
+    """The first ``limit`` results and whether there are more, in two small queries (no COUNT)."""
     if not normalise_recherche(filtres.q):
         return [], False
-    rows = list(recherche_etablissements(filtres)[: limit + 1])
-    return rows[:limit], len(rows) > limit
+    # Two steps: the narrow query (UAIs only, no join) does the scan and the sort; then only the
+    # rows shown are read with what they display.
+    uais = list(recherche_etablissements(filtres).select_related(None).values_list("uai", flat=True)[: limit + 1])
+    par_uai = Etablissement.objects.select_related(*ROW_RELATED).in_bulk(uais[:limit])
+    return [par_uai[uai] for uai in uais[:limit] if uai in par_uai], len(uais) > limit
 
 
 def etablissement_detail(uai: str) -> Etablissement:
