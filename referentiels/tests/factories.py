@@ -61,3 +61,10 @@ def jusqu_a_inscrit(amendement, actor=None):
     services.amendement_mettre_en_discussion(amendement=amendement, actor=actor)
     services.amendement_inscrire(amendement=amendement, actor=actor)
     return amendement
+
+
+def login(client, user) -> None:
+    # The factory sets the password without saving it: save it, or the session hash would not match.
+    user.save()
+    # AxesStandaloneBackend (first in AUTHENTICATION_BACKENDS) cannot load a user: name the model backend.
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
