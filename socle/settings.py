@@ -187,6 +187,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EtatVersionEnum": "referentiels.models.EtatVersion",
+        "EtatAmendementEnum": "referentiels.models.EtatAmendement",
+    },
 }
 
 TASKS = {
