@@ -173,6 +173,7 @@ class ReferentielViewSet(BaseViewSet):
         return version
 
     @extend_schema(
+        operation_id="v1_referentiels_version_par_numero",
         parameters=[OpenApiParameter("numero", OpenApiTypes.INT, OpenApiParameter.PATH)],
         responses=VersionSerializer,
     )
