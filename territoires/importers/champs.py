@@ -1,6 +1,7 @@
 """Field parsers shared by the families: each returns the value or records an error and returns None."""
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from territoires.rules import (
     code_commune_valide,
@@ -111,6 +112,7 @@ class Contexte:
         return None
 
 
+@lru_cache(maxsize=256)
 def secteur_de(texte: str, contrat: str = "") -> str:
     """``Public`` → public; ``privé sous contrat`` or a private row with a contract → prive_sous_contrat; else prive."""
     t = normalise_recherche(texte)
@@ -135,6 +137,7 @@ def combine_secteur(avant: str, apres: str) -> str:
     return apres
 
 
+@lru_cache(maxsize=256)
 def niveau_de(texte: str) -> str:
     """``ecole``/``college``/``lycee`` from a type or nature label (``ECOLE MATERNELLE``, ``Collège``…), or ''."""
     t = normalise_recherche(texte)

@@ -266,7 +266,7 @@ def lire_scolaire(
                 continue
             out.ips[(uai, rentree)] = {"valeur": valeur, "non_significatif": ns, **comparaisons, "source_id": code}
             e = out.etablissements[uai]
-            if e["secteur"] == "prive" and "sous contrat" in normalise_recherche(row.get("secteur", "")):
+            if e["secteur"] == "prive" and secteur_de(row.get("secteur", "")) == "prive_sous_contrat":
                 e["secteur"] = "prive_sous_contrat"
             if effectifs is not None:
                 out.effectifs[(uai, rentree, code)] = {"eleves": effectifs, "classes": None, "_famille": "ips"}
