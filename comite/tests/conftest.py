@@ -14,6 +14,13 @@ def _hachage_rapide(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def texte(response) -> str:
+    """The page as a reader sees it (entities decoded)."""
+    import html
+
+    return html.unescape(response.content.decode())
+
+
 def connecter(client, user) -> None:
     # The factories set the password without saving it: log in with what the database holds.
     user.refresh_from_db()
