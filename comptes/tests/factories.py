@@ -7,13 +7,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.User
         django_get_or_create = ["username"]
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"personne{n}")
     first_name = "Camille"
     last_name = factory.Sequence(lambda n: f"Martin{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "motdepasse-demo-2026")
+    # Hashed before saving: a password set after the save would not be in the database (and force_login's
+    # session hash would not match it).
+    password = factory.django.Password("motdepasse-demo-2026")
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
