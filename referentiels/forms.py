@@ -57,7 +57,7 @@ class AmendementForm(forms.Form):
         queryset = organisations_du_comite(user)
         self.fields["organisation"].queryset = queryset
         if queryset.count() == 1:
-            self.fields["organisation"].initial = queryset.first()
+            self.fields["organisation"].initial = queryset.first().pk
 
     def modification(self) -> dict[str, Any]:
         """The change as the service takes it; for a change, only the fields filled in."""

@@ -265,3 +265,43 @@ def test_api_publique(client):
     assert client.post("/api/v1/referentiels/", {}).status_code in (401, 403, 405)
     schema = client.get("/api/schema/").content.decode()
     assert "/api/v1/referentiels/{niveau}/versions/{numero}/" in schema
+
+
+def test_dne_prepare_consulte_et_publie_une_version(client):
+    v1 = charger("lycee")
+    login(client, dne_user())
+    reponse = client.post("/referentiels/lycee/brouillon/")
+    brouillon = Version.objects.get(referentiel=v1.referentiel, numero=2)
+    assert reponse["Location"] == brouillon.get_absolute_url() and brouillon.etat == EtatVersion.BROUILLON
+    client.post("/referentiels/lycee/v2/consult/")
+    brouillon.refresh_from_db()
+    assert brouillon.etat == EtatVersion.EN_CONSULTATION
+    client.post("/referentiels/lycee/v2/publish/", {"decision_ref": "Plénière de juin"})
+    brouillon.refresh_from_db()
+    v1.refresh_from_db()
+    assert (brouillon.etat, v1.etat, brouillon.decision_ref) == ("adoptee", "remplacee", "Plénière de juin")
+    assert "La version en vigueur est la" in client.get("/referentiels/lycee/v1/").content.decode()
+
+
+@pytest.mark.parametrize("role", ["anonyme", "agent_collectivite", "membre_comite"])
+def test_seule_la_dne_publie(client, role):
+    v1 = charger("lycee")
+    brouillon = services.version_creer_brouillon(referentiel=v1.referentiel, actor=None)
+    client, _ = client_de(client, role)
+    assert client.post("/referentiels/lycee/brouillon/").status_code in (302, 403)
+    assert client.post("/referentiels/lycee/v2/publish/").status_code in (302, 403, 404)
+    brouillon.refresh_from_db()
+    assert brouillon.etat == EtatVersion.BROUILLON
+    assert Version.objects.filter(referentiel=v1.referentiel).count() == 2
+
+
+def test_admin_lit_une_version_adoptee_sans_la_modifier(client):
+    from comptes.tests.factories import UserFactory
+
+    v1 = charger("ecole")
+    login(client, UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(f"/gestion/referentiels/version/{v1.pk}/change/").status_code == 200
+    assert client.get("/gestion/referentiels/amendement/").status_code == 200
+    client.post(f"/gestion/referentiels/version/{v1.pk}/change/", {"notes": "changé", "a_valider": "on"})
+    v1.refresh_from_db()
+    assert v1.notes != "changé"
