@@ -388,3 +388,38 @@ def decile_extremes(valeurs: Iterable[Decimal]) -> tuple[Decimal, Decimal] | Non
         return None
     n = len(tri)
     return tri[max(1, -(-10 * n // 100)) - 1], tri[max(1, -(-90 * n // 100)) - 1]
+
+
+# --- Integer vectors: the same sums, fast, for national recomputation ------------------------------
+# Every field of ``Synthese`` as an integer: costs in cents, the summed rate in ten-thousandths.
+# Summing vectors then converting equals summing ``Synthese`` objects (property-tested).
+
+CHAMPS_SYNTHESE: tuple[str, ...] = tuple(f.name for f in fields(Synthese))
+_ECHELLES: dict[str, Decimal] = {"cout_socle": Decimal(100), "taux_somme": Decimal(10_000)}
+
+
+def vecteur_de(synthese: Synthese) -> list[int]:
+    vecteur = []
+    for nom in CHAMPS_SYNTHESE:
+        valeur = getattr(synthese, nom)
+        echelle = _ECHELLES.get(nom)
+        vecteur.append(int(valeur * echelle) if echelle is not None else int(valeur))
+    return vecteur
+
+
+def synthese_de_vecteur(vecteur: Iterable[int]) -> Synthese:
+    valeurs: dict[str, object] = {}
+    for nom, valeur in zip(CHAMPS_SYNTHESE, vecteur, strict=True):
+        if nom == "cout_socle":
+            valeurs[nom] = (Decimal(valeur) / 100).quantize(CENTIME)
+        elif nom == "taux_somme":
+            valeurs[nom] = (Decimal(valeur) / 10_000).quantize(PRECISION_TAUX)
+        else:
+            valeurs[nom] = valeur
+    return Synthese(**valeurs)  # type: ignore[arg-type]
+
+
+def ajouter(cible: list[int], vecteur: list[int]) -> None:
+    """Add ``vecteur`` into ``cible`` in place."""
+    for i, valeur in enumerate(vecteur):
+        cible[i] += valeur

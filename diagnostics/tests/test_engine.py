@@ -222,3 +222,16 @@ def test_un_agregat_est_la_somme_de_ses_parties(liste, coupure):
     assert total.etablissements == len(syntheses)
     assert total.au_socle == sum(s.au_socle for s in syntheses)
     assert agreger([]) == Synthese()
+
+
+@given(st.lists(cas(), min_size=1, max_size=5))
+def test_les_vecteurs_entiers_donnent_les_memes_sommes(liste):
+    syntheses = [
+        synthese_de(evaluer(items, profil, presents), Etat(eleves=profil.eleves, classes=profil.classes))
+        for items, profil, presents in liste
+    ]
+    somme = [0] * len(engine.CHAMPS_SYNTHESE)
+    for s in syntheses:
+        assert engine.synthese_de_vecteur(engine.vecteur_de(s)) == s
+        engine.ajouter(somme, engine.vecteur_de(s))
+    assert engine.synthese_de_vecteur(somme) == agreger(syntheses)

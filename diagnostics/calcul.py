@@ -1,0 +1,463 @@
+"""Recomputing diagnostics and territorial aggregates, designed for the national scale.
+
+One pass, a fixed number of queries whatever the number of établissements:
+
+1. the adopted version of each niveau with its items, the current catalogue and the collectivités'
+   negotiated prices → ``ItemSocle`` lists (``Contexte``);
+2. inventory lines summed **in SQL** per (établissement, item code), with the units whose
+   acquisition year is known and those older than 5 years;
+3. the établissements with their territory keys, their inventory (connectivity, services) and
+   their latest IPS;
+4. the pure engine per établissement, in Python;
+5. the diagnostics written with one bulk upsert per batch; the aggregates summed as integer
+   vectors (``engine.vecteur_de``) and written in bulk.
+
+Recomputing one établissement (after an inventory edit) recomputes its diagnostic and adds the
+difference of its figures to every aggregate it belongs to (no re-read of the territory). The
+equity breakdowns and decile gaps of a territory are refreshed by the next full recomputation only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from referentiels.models import EtatVersion, Version
+from referentiels.rules import Profil, lire_regle
+from territoires.models import IPS, Etablissement
+
+from . import engine
+from .models import Agregat, Catalogue, Diagnostic, EtatMateriel, Inventaire, LigneInventaire, PrixCollectivite
+from .models import Echelon as E
+
+TAILLE_LOT = 2000
+NIVEAUX = ("ecole", "college", "lycee")
+
+
+@dataclass
+class Contexte:
+    versions: dict[str, Version]
+    items: dict[str, list[engine.ItemSocle]]
+    catalogue: Catalogue | None
+    prix_collectivites: dict[int, dict[str, Decimal]]
+    annee: int
+    _cache: dict[tuple[str, int], list[engine.ItemSocle]] = field(default_factory=dict)
+
+    def items_pour(self, niveau: str, collectivite_id: int | None) -> list[engine.ItemSocle] | None:
+        items = self.items.get(niveau)
+        if items is None:
+            return None
+        surcharges = self.prix_collectivites.get(collectivite_id or 0)
+        if not surcharges:
+            return items
+        cle = (niveau, collectivite_id or 0)
+        if cle not in self._cache:
+            self._cache[cle] = [
+                engine.ItemSocle(
+                    i.code,
+                    i.regle,
+                    i.obligatoire,
+                    engine.Prix(surcharges[i.code], par_eleve=i.prix.par_eleve if i.prix else False)
+                    if i.code in surcharges
+                    else i.prix,
+                    i.libelle,
+                )
+                for i in items
+            ]
+        return self._cache[cle]
+
+
+def catalogue_courant() -> Catalogue | None:
+    return Catalogue.objects.order_by("-numero").first()
+
+
+def charger_contexte(
+    *, versions: dict[str, Version] | None = None, collectivites: Iterable[int] | None = None
+) -> Contexte:
+    """Adopted versions (or the given ones) with their items priced by the current catalogue."""
+    if versions is None:
+        versions = {
+            v.referentiel.niveau: v
+            for v in Version.objects.filter(etat=EtatVersion.ADOPTEE).select_related("referentiel")
+        }
+    catalogue = catalogue_courant()
+    prix: dict[str, Any] = {}
+    if catalogue is not None:
+        prix = {p.item_code: p for p in catalogue.prix.all()}
+    items: dict[str, list[engine.ItemSocle]] = {}
+    for niveau, version in versions.items():
+        liste = []
+        for item in version.items.order_by("ordre", "id"):
+            p = prix.get(item.code)
+            prix_item = None
+            if p is not None and p.typique is not None:
+                prix_item = engine.Prix(p.typique, par_eleve=p.par_eleve, non_confirme=p.non_confirme)
+            liste.append(
+                engine.ItemSocle(
+                    item.code, lire_regle(item.regle, code=item.code), item.obligatoire, prix_item, item.libelle
+                )
+            )
+        items[niveau] = liste
+    surcharges = PrixCollectivite.objects.all()
+    if collectivites is not None:
+        surcharges = surcharges.filter(collectivite_id__in=list(collectivites))
+    prix_coll: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for coll, code, montant in surcharges.values_list("collectivite_id", "item_code", "montant"):
+        prix_coll[coll][code] = montant
+    return Contexte(versions, items, catalogue, dict(prix_coll), timezone.localdate().year)
+
+
+# --- Reading inventories in SQL -----------------------------------------------------------------
+
+
+@dataclass
+class Stock:
+    lignes: dict[str, int] = field(default_factory=dict)
+    date: int = 0
+    ancien: int = 0
+
+
+def stocks(ctx: Contexte, etablissements: Iterable[str] | None = None) -> dict[str, Stock]:
+    """Inventory lines summed per (établissement, item) in one SQL query."""
+    qs = LigneInventaire.objects.all()
+    if etablissements is not None:
+        qs = qs.filter(etablissement_id__in=list(etablissements))
+    limite = ctx.annee - engine.AGE_ANCIEN
+    en_service = ~Q(etat=EtatMateriel.HORS_SERVICE)
+    rows = (
+        qs.values_list("etablissement_id", "item_code")
+        .order_by()
+        .annotate(
+            n=Sum("quantite", filter=en_service),
+            date=Sum("quantite", filter=en_service & Q(annee_acquisition__isnull=False)),
+            ancien=Sum("quantite", filter=en_service & Q(annee_acquisition__lt=limite)),
+        )
+    )
+    resultat: dict[str, Stock] = defaultdict(Stock)
+    for uai, code, n, date, ancien in rows.iterator(chunk_size=10_000):
+        s = resultat[uai]
+        s.lignes[code] = n or 0
+        s.date += date or 0
+        s.ancien += ancien or 0
+    return resultat
+
+
+CHAMPS_ETAB = (
+    "uai",
+    "niveau",
+    "secteur",
+    "classes",
+    "eleves",
+    "collectivite_competente_id",
+    "commune__epci_id",
+    "departement_id",
+    "academie_id",
+    "departement__region_id",
+    "commune__population",
+    "commune__superficie_km2",
+)
+CHAMPS_INVENTAIRE = (
+    "etablissement_id",
+    "debit_mbits",
+    "salles_connectees",
+    "internet_direction",
+    "ent",
+    "accompagnement",
+    "maintenance",
+    "simule",
+)
+
+
+@dataclass
+class Calcul:
+    diagnostic: Diagnostic | None
+    vecteur: list[int]
+    cles: dict[str, Any]
+
+
+def _dernier_ips(uais: Iterable[str] | None = None) -> dict[str, Decimal]:
+    qs = IPS.objects.filter(valeur__isnull=False)
+    if uais is not None:
+        qs = qs.filter(etablissement_id__in=list(uais))
+    dernier: dict[str, tuple[str, Decimal]] = {}
+    for uai, rentree, valeur in qs.values_list("etablissement_id", "rentree", "valeur").iterator(chunk_size=10_000):
+        if uai not in dernier or rentree > dernier[uai][0]:
+            dernier[uai] = (rentree, valeur)
+    return {uai: v for uai, (_, v) in dernier.items()}
+
+
+def calculer_un(
+    ctx: Contexte,
+    etab: dict[str, Any],
+    inventaire: tuple[Any, ...] | None,
+    stock: Stock | None,
+    maintenant: dt.datetime,
+) -> Calcul:
+    """Diagnostic (unsaved) and integer vector of one établissement."""
+    niveau = etab["niveau"]
+    stock = stock or Stock()
+    mesures = None
+    if inventaire is not None:
+        _, debit, salles, internet, ent, accompagnement, maintenance, _simule = inventaire
+        mesures = engine.Mesures(
+            debit_mbits=debit or 0,
+            salles_connectees=salles,
+            internet=internet or bool(debit),
+            ent=ent,
+            accompagnement=accompagnement,
+            maintenance=maintenance,
+        )
+    items = ctx.items_pour(niveau, etab["collectivite_competente_id"])
+    diagnostic = None
+    resultat = None
+    if mesures is not None and items is not None:
+        profil = Profil(niveau=niveau, classes=etab["classes"], eleves=etab["eleves"])
+        presents = engine.mesures_presentes(items, stock.lignes, mesures)
+        resultat = engine.evaluer(items, profil, presents)
+        diagnostic = Diagnostic(
+            etablissement_id=etab["uai"],
+            version=ctx.versions[niveau],
+            catalogue=ctx.catalogue,
+            calcule_le=maintenant,
+            taux=resultat.taux_decimal,
+            au_socle=resultat.au_socle,
+            cout_socle=resultat.cout_socle,
+            cout_optionnel=resultat.cout_optionnel,
+            cout_incomplet=resultat.cout_incomplet,
+            manquants=resultat.manquants,
+            indetermines=resultat.indetermines,
+            lignes=[
+                [r.code, int(r.obligatoire), r.requis, r.present, r.manque, r.unites, str(r.cout), int(r.prix_inconnu)]
+                for r in resultat.items
+            ],
+            eleves=etab["eleves"],
+            classes=etab["classes"],
+            terminaux=sum(stock.lignes.get(c, 0) for c in engine.TERMINAUX),
+            affichages=sum(stock.lignes.get(c, 0) for c in engine.AFFICHAGES),
+            salles_connectees=mesures.salles_connectees,
+            debit_mbits=inventaire[1] if inventaire else None,
+            ent=mesures.ent,
+            stock_date=stock.date,
+            stock_ancien=stock.ancien,
+            simule=bool(inventaire[-1]) if inventaire else False,
+        )
+    etat = engine.Etat(
+        eleves=etab["eleves"],
+        classes=etab["classes"],
+        terminaux=diagnostic.terminaux if diagnostic else 0,
+        affichages=diagnostic.affichages if diagnostic else 0,
+        salles_connectees=diagnostic.salles_connectees if diagnostic else 0,
+        debit_mbits=diagnostic.debit_mbits if diagnostic else None,
+        ent=diagnostic.ent if diagnostic else False,
+        stock_date=stock.date if diagnostic else 0,
+        stock_ancien=stock.ancien if diagnostic else 0,
+        simule=diagnostic.simule if diagnostic else False,
+    )
+    vecteur = engine.vecteur_de(engine.synthese_de(resultat, etat))
+    return Calcul(diagnostic, vecteur, etab)
+
+
+def _ecrire_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for debut in range(0, len(diagnostics), TAILLE_LOT):
+        Diagnostic.objects.bulk_create(
+            diagnostics[debut : debut + TAILLE_LOT],
+            update_conflicts=True,
+            unique_fields=["etablissement", "version"],
+            update_fields=[
+                f.attname
+                for f in Diagnostic._meta.concrete_fields
+                if f.attname not in ("id", "etablissement_id", "version_id")
+            ],
+        )
+
+
+# --- Aggregates -----------------------------------------------------------------------------------
+
+
+def cles_territoire(etab: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (échelon, code) of every territory an établissement counts in."""
+    cles = [(E.NATION, "FR")]
+    for echelon, champ in (
+        (E.REGION, "departement__region_id"),
+        (E.ACADEMIE, "academie_id"),
+        (E.DEPARTEMENT, "departement_id"),
+        (E.EPCI, "commune__epci_id"),
+        (E.COLLECTIVITE, "collectivite_competente_id"),
+    ):
+        if etab.get(champ) is not None:
+            cles.append((echelon, str(etab[champ])))
+    return cles
+
+
+VENTILEES = (E.NATION, E.REGION, E.ACADEMIE, E.DEPARTEMENT)
+
+
+def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None]) -> dict:
+    """Sum the vectors per territory and niveau; equity breakdowns and decile gaps for the larger échelons."""
+    n = len(engine.CHAMPS_SYNTHESE)
+    sommes: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0] * n)
+    ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: [0] * n))
+    )
+    taux: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    for calcul in calculs:
+        etab = calcul.cles
+        niveau = etab["niveau"]
+        zone = engine.zone_densite(etab["commune__population"], etab["commune__superficie_km2"])
+        q = engine.quartile_de(etab.get("ips"), quartiles.get(niveau))
+        dimensions = {"zone": zone, "ips": f"Q{q}" if q else "inconnu", "secteur": etab["secteur"] or "inconnu"}
+        for echelon, code in cles_territoire(etab):
+            for niv in ("", niveau):
+                cle = (echelon, code, niv)
+                engine.ajouter(sommes[cle], calcul.vecteur)
+                if echelon in VENTILEES:
+                    for dimension, valeur in dimensions.items():
+                        engine.ajouter(ventilations[cle][dimension][valeur], calcul.vecteur)
+                    if calcul.diagnostic is not None:
+                        taux[cle].append(calcul.diagnostic.taux)
+    resultat = {}
+    for cle, vecteur in sommes.items():
+        vent: dict[str, Any] = {
+            dimension: {k: dict(zip(engine.CHAMPS_SYNTHESE, v, strict=True)) for k, v in valeurs.items()}
+            for dimension, valeurs in ventilations.get(cle, {}).items()
+        }
+        extremes = engine.decile_extremes(taux.get(cle, []))
+        if extremes is not None:
+            vent["deciles_taux"] = [str(extremes[0]), str(extremes[1])]
+        resultat[cle] = (vecteur, vent)
+    return resultat
+
+
+def _ecrire_agregats(agregats: dict, maintenant: dt.datetime) -> None:
+    objets = [
+        Agregat(
+            echelon=echelon,
+            code=code,
+            niveau=niveau,
+            synthese=dict(zip(engine.CHAMPS_SYNTHESE, vecteur, strict=True)),
+            ventilations=vent,
+            calcule_le=maintenant,
+        )
+        for (echelon, code, niveau), (vecteur, vent) in agregats.items()
+    ]
+    Agregat.objects.all().delete()
+    Agregat.objects.bulk_create(objets, batch_size=TAILLE_LOT)
+
+
+def quartiles_ips(
+    ips: dict[str, Decimal], niveaux: dict[str, str]
+) -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
+    """National IPS quartile cut points per niveau (écoles' and collèges' IPS are not comparable)."""
+    par_niveau: dict[str, list[Decimal]] = defaultdict(list)
+    for uai, valeur in ips.items():
+        if uai in niveaux:
+            par_niveau[niveaux[uai]].append(valeur)
+    return {niveau: engine.quartiles(valeurs) for niveau, valeurs in par_niveau.items()}
+
+
+@dataclass
+class Bilan:
+    etablissements: int
+    diagnostics: int
+    agregats: int
+    secondes: float
+
+
+def recalculer_tout(*, ecrire: bool = True) -> Bilan:
+    """Recompute every diagnostic against the adopted versions, then every aggregate."""
+    import time
+
+    debut = time.perf_counter()
+    ctx = charger_contexte()
+    maintenant = timezone.now()
+    sto = stocks(ctx)
+    inventaires = {
+        row[0]: row for row in Inventaire.objects.values_list(*CHAMPS_INVENTAIRE).iterator(chunk_size=10_000)
+    }
+    ips = _dernier_ips()
+    etabs = list(Etablissement.objects.values(*CHAMPS_ETAB).order_by().iterator(chunk_size=10_000))
+    quartiles = quartiles_ips(ips, {e["uai"]: e["niveau"] for e in etabs})
+    calculs = []
+    for etab in etabs:
+        etab["ips"] = ips.get(etab["uai"])
+        calculs.append(calculer_un(ctx, etab, inventaires.get(etab["uai"]), sto.get(etab["uai"]), maintenant))
+    diagnostics = [c.diagnostic for c in calculs if c.diagnostic is not None]
+    agregats = calculer_agregats(calculs, quartiles)
+    if ecrire:
+        with transaction.atomic():
+            _ecrire_diagnostics(diagnostics)
+            _ecrire_agregats(agregats, maintenant)
+    return Bilan(len(etabs), len(diagnostics), len(agregats), time.perf_counter() - debut)
+
+
+def _vecteur_stocke(etab: dict[str, Any], diagnostic: Diagnostic | None) -> list[int]:
+    """The vector an établissement contributed at the last computation (from its stored diagnostic)."""
+    resultat = None
+    etat = engine.Etat(eleves=etab["eleves"], classes=etab["classes"])
+    if diagnostic is not None:
+        etat = engine.Etat(
+            eleves=diagnostic.eleves,
+            classes=diagnostic.classes,
+            terminaux=diagnostic.terminaux,
+            affichages=diagnostic.affichages,
+            salles_connectees=diagnostic.salles_connectees,
+            debit_mbits=diagnostic.debit_mbits,
+            ent=diagnostic.ent,
+            stock_date=diagnostic.stock_date,
+            stock_ancien=diagnostic.stock_ancien,
+            simule=diagnostic.simule,
+        )
+        vecteur = engine.vecteur_de(engine.synthese_de(resultat, etat))
+        # A stored diagnostic counts as diagnosed, with its own rate, cost and socle status.
+        champs = dict(zip(engine.CHAMPS_SYNTHESE, vecteur, strict=True))
+        champs.update(
+            diagnostiques=1,
+            au_socle=int(diagnostic.au_socle),
+            cout_socle=int(diagnostic.cout_socle * 100),
+            couts_incomplets=int(diagnostic.cout_incomplet),
+            taux_somme=int(diagnostic.taux * 10_000),
+        )
+        return [champs[nom] for nom in engine.CHAMPS_SYNTHESE]
+    return engine.vecteur_de(engine.synthese_de(resultat, etat))
+
+
+def recalculer_etablissement(uai: str) -> Diagnostic | None:
+    """Recompute one établissement after an edit and add the difference to its aggregates."""
+    etab = Etablissement.objects.filter(uai=uai).values(*CHAMPS_ETAB).first()
+    if etab is None:
+        return None
+    ctx = charger_contexte(
+        collectivites=[etab["collectivite_competente_id"]] if etab["collectivite_competente_id"] else []
+    )
+    version = ctx.versions.get(etab["niveau"])
+    ancien = None
+    if version is not None:
+        ancien = Diagnostic.objects.filter(etablissement_id=uai, version=version).first()
+    inventaire = Inventaire.objects.filter(etablissement_id=uai).values_list(*CHAMPS_INVENTAIRE).first()
+    calcul = calculer_un(ctx, etab, inventaire, stocks(ctx, [uai]).get(uai), timezone.now())
+    avant = _vecteur_stocke(etab, ancien)
+    delta = [b - a for a, b in zip(avant, calcul.vecteur, strict=True)]
+    with transaction.atomic():
+        if calcul.diagnostic is not None:
+            _ecrire_diagnostics([calcul.diagnostic])
+        elif ancien is not None:
+            ancien.delete()
+        if any(delta):
+            cles = [(ech, code, niv) for ech, code in cles_territoire(etab) for niv in ("", etab["niveau"])]
+            filtre = Q()
+            for ech, code, niv in cles:
+                filtre |= Q(echelon=ech, code=code, niveau=niv)
+            for agregat in Agregat.objects.select_for_update().filter(filtre):
+                agregat.synthese = {
+                    nom: agregat.synthese.get(nom, 0) + d for nom, d in zip(engine.CHAMPS_SYNTHESE, delta, strict=True)
+                }
+                agregat.save(update_fields=["synthese"])
+    return Diagnostic.objects.filter(etablissement_id=uai, version=version).first() if version else None

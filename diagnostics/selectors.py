@@ -1,0 +1,105 @@
+"""Reads of the diagnostics app, in as few queries as the pages need."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from referentiels.models import EtatVersion, Version
+from territoires.models import Etablissement
+
+from . import engine
+from .models import Agregat, Catalogue, Diagnostic, Echelon, Inventaire, LigneInventaire
+
+CHAMPS_LIGNE = ("code", "obligatoire", "requis", "present", "manque", "unites", "cout", "prix_inconnu")
+
+
+def lignes_diagnostic(diagnostic: Diagnostic) -> list[dict[str, Any]]:
+    """The stored per-item result, with the item's label and rule from the diagnostic's own version."""
+    items = {i.code: i for i in diagnostic.version.items.all()}
+    lignes = []
+    for brut in diagnostic.lignes:
+        ligne = dict(zip(CHAMPS_LIGNE, brut, strict=True))
+        ligne["obligatoire"] = bool(ligne["obligatoire"])
+        ligne["prix_inconnu"] = bool(ligne["prix_inconnu"])
+        ligne["cout"] = Decimal(ligne["cout"])
+        item = items.get(ligne["code"])
+        ligne["libelle"] = item.libelle if item else ligne["code"]
+        ligne["regle"] = item.regle_texte if item else ""
+        ligne["domaine"] = item.get_domaine_display() if item else ""
+        lignes.append(ligne)
+    return lignes
+
+
+def version_plus_recente(diagnostic: Diagnostic) -> Version | None:
+    """The adopted version of the same référentiel when it is newer than the diagnostic's."""
+    adoptee = Version.objects.filter(referentiel_id=diagnostic.version.referentiel_id, etat=EtatVersion.ADOPTEE).first()
+    if adoptee is None or adoptee.numero <= diagnostic.version.numero:
+        return None
+    return adoptee
+
+
+def diagnostic_courant(etablissement: Etablissement, version: Version | None = None) -> Diagnostic | None:
+    """The diagnostic against ``version``, else against the adopted version, else the latest one."""
+    qs = Diagnostic.objects.filter(etablissement=etablissement).select_related("version__referentiel", "catalogue")
+    if version is not None:
+        return qs.filter(version=version).first()
+    adopte = qs.filter(version__etat=EtatVersion.ADOPTEE).first()
+    return adopte or qs.order_by("-version__numero").first()
+
+
+def versions_diagnostiquees(etablissement: Etablissement) -> QuerySet[Version]:
+    return Version.objects.filter(diagnostics__etablissement=etablissement).order_by("numero")
+
+
+def inventaire_de(etablissement: Etablissement) -> Inventaire | None:
+    return Inventaire.objects.filter(etablissement=etablissement).first()
+
+
+def lignes_inventaire(etablissement: Etablissement) -> QuerySet[LigneInventaire]:
+    return LigneInventaire.objects.filter(etablissement=etablissement).order_by("item_code", "emplacement_detail", "id")
+
+
+def codes_items() -> dict[str, str]:
+    """Every item code of the adopted versions and the current catalogue, with its label."""
+    codes: dict[str, str] = {}
+    catalogue = Catalogue.objects.order_by("-numero").first()
+    if catalogue is not None:
+        codes.update(catalogue.prix.values_list("item_code", "libelle"))
+    from referentiels.models import Item
+
+    codes.update(Item.objects.filter(version__etat=EtatVersion.ADOPTEE).values_list("code", "libelle"))
+    return dict(sorted(codes.items()))
+
+
+def synthese(agregat: Agregat) -> engine.Synthese:
+    return engine.synthese_de_vecteur(agregat.synthese.get(n, 0) for n in engine.CHAMPS_SYNTHESE)
+
+
+def agregat(echelon: str, code: str, niveau: str = "") -> Agregat | None:
+    return Agregat.objects.filter(echelon=echelon, code=code, niveau=niveau).first()
+
+
+def sous_agregats(echelon: str, code: str, niveau: str = "") -> list[tuple[str, str, Agregat]]:
+    """The aggregates one level down (régions of the nation, départements of a région or académie…), named."""
+    from territoires.models import Collectivite, Departement, Region
+
+    if echelon == Echelon.NATION:
+        enfants = {r.code: str(r) for r in Region.objects.all()}
+        sous = Echelon.REGION
+    elif echelon == Echelon.REGION:
+        enfants = {d.code: str(d) for d in Departement.objects.filter(region_id=code)}
+        sous = Echelon.DEPARTEMENT
+    elif echelon == Echelon.ACADEMIE:
+        enfants = {d.code: str(d) for d in Departement.objects.filter(academie_id=code)}
+        sous = Echelon.DEPARTEMENT
+    elif echelon == Echelon.DEPARTEMENT:
+        ids = Collectivite.objects.filter(etablissements__departement_id=code).values_list("pk", flat=True).distinct()
+        enfants = {str(c.pk): str(c) for c in Collectivite.objects.filter(pk__in=ids)}
+        sous = Echelon.COLLECTIVITE
+    else:
+        return []
+    rows = Agregat.objects.filter(echelon=sous, code__in=list(enfants), niveau=niveau)
+    return sorted(((a.code, enfants[a.code], a) for a in rows), key=lambda t: t[1])

@@ -1,0 +1,155 @@
+"""Diagnostics and aggregates computed from the database: hand-checked figures, incremental = full, pinning."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from core.audit import history_of
+from diagnostics import calcul, engine, selectors, services
+from diagnostics.models import Agregat, Diagnostic, Inventaire, LigneInventaire
+from referentiels import services as ref_services
+from referentiels.tests.factories import association, jusqu_a_inscrit, proposer
+from territoires.models import Niveau
+
+from .factories import agent, construire
+
+pytestmark = pytest.mark.django_db
+
+
+def _synthese(echelon: str, code: str, niveau: str = "") -> engine.Synthese:
+    agregat = Agregat.objects.get(echelon=echelon, code=code, niveau=niveau)
+    return engine.synthese_de_vecteur(agregat.synthese[n] for n in engine.CHAMPS_SYNTHESE)
+
+
+def test_ecole_de_5_classes_avec_un_videoprojecteur_cout_verifie_a_la_main():
+    monde = construire()
+    user = agent(monde.rennes)
+    services.inventaire_modifier(etablissement=monde.ecole_a, user=user, donnees={})
+    services.ligne_ajouter(
+        etablissement=monde.ecole_a,
+        user=user,
+        donnees={"item_code": "videoprojecteur", "quantite": 1, "emplacement": "classe", "annee_acquisition": 2019},
+    )
+    diagnostic = Diagnostic.objects.get(etablissement=monde.ecole_a)
+    assert diagnostic.version.referentiel.niveau == "ecole" and diagnostic.version.numero == 1
+    # 4 × 3 300 + 5 × 700 + 5 × 550 + 2 000 + 15 × 566 + 700 + 4,10 × 120 (catalogue v1, typical prices)
+    assert diagnostic.cout_socle == Decimal("31132.00")
+    assert diagnostic.cout_incomplet  # micro, speakers, camera, printer: no sourced price
+    assert diagnostic.taux == Decimal("0.0154")
+    assert not diagnostic.au_socle
+    lignes = {ligne["code"]: ligne for ligne in selectors.lignes_diagnostic(diagnostic)}
+    assert (lignes["videoprojecteur"]["requis"], lignes["videoprojecteur"]["present"]) == (5, 1)
+    assert lignes["videoprojecteur"]["cout"] == Decimal("13200.00")
+    actions = [e.action for e in history_of(Inventaire.objects.get(pk=monde.ecole_a.pk))]
+    assert actions == ["diagnostics.ligne.ajoutee", "diagnostics.inventaire.modifie"]
+
+
+def test_prix_negocie_de_la_collectivite_remplace_le_prix_du_catalogue():
+    import datetime as dt
+
+    monde = construire()
+    user = agent(monde.rennes)
+    services.prix_collectivite_definir(
+        collectivite=monde.rennes,
+        item_code="videoprojecteur",
+        montant=Decimal("2500"),
+        source="Marché 2025-12",
+        date=dt.date(2025, 6, 1),
+        user=user,
+    )
+    services.ligne_ajouter(
+        etablissement=monde.ecole_a, user=user, donnees={"item_code": "videoprojecteur", "quantite": 1}
+    )
+    diagnostic = Diagnostic.objects.get(etablissement=monde.ecole_a)
+    assert diagnostic.cout_socle == Decimal("31132.00") - 4 * 800
+
+
+def test_recalcul_incremental_egal_au_recalcul_complet():
+    monde = construire()
+    services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.all(), seed=7)
+    calcul.recalculer_tout()
+    user = agent(monde.rennes)
+    services.ligne_ajouter(
+        etablissement=monde.ecole_a,
+        user=user,
+        donnees={"item_code": "classe-mobile-terminaux", "quantite": 15, "annee_acquisition": 2012},
+    )
+    services.inventaire_modifier(etablissement=monde.ecole_a, user=user, donnees={"debit_mbits": 100, "ent": True})
+    incremental = {(a.echelon, a.code, a.niveau): _synthese(a.echelon, a.code, a.niveau) for a in Agregat.objects.all()}
+    calcul.recalculer_tout()
+    complet = {(a.echelon, a.code, a.niveau): _synthese(a.echelon, a.code, a.niveau) for a in Agregat.objects.all()}
+    assert incremental == complet
+    nation = complet[("nation", "FR", "")]
+    assert nation.etablissements == 4
+    assert nation.diagnostiques == 4
+    assert nation.cout_socle == sum(Diagnostic.objects.values_list("cout_socle", flat=True), Decimal(0))
+
+
+def test_agregats_sommes_des_parties_et_ventilations():
+    monde = construire()
+    services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.all(), seed=3)
+    bilan = calcul.recalculer_tout()
+    assert bilan.diagnostics == 4
+    nation = _synthese("nation", "FR")
+    ecoles = _synthese("nation", "FR", "ecole")
+    colleges = _synthese("nation", "FR", "college")
+    assert nation == ecoles + colleges
+    assert _synthese("departement", "35") == nation
+    assert _synthese("collectivite", str(monde.rennes.pk)).etablissements == 1  # the private école is not Rennes'
+    agregat = Agregat.objects.get(echelon="nation", code="FR", niveau="")
+    zones = agregat.ventilations["zone"]
+    assert set(zones) == {"urbain", "rural"}  # Acigné: 40 hab/km², the collège is rural
+    assert zones["rural"]["etablissements"] == 1
+    assert sum(v["cout_socle"] for v in zones.values()) == agregat.synthese["cout_socle"]
+    assert set(agregat.ventilations["secteur"]) == {"public", "prive_sous_contrat"}
+    assert nation.simules == 4
+
+
+def test_simulateur_reproductible_et_n_ecrase_pas_un_inventaire_reel():
+    monde = construire()
+    qs = monde.ecole_a.__class__.objects.all()
+    services.ligne_ajouter(
+        etablissement=monde.ecole_b, user=agent(monde.bruz), donnees={"item_code": "videoprojecteur", "quantite": 2}
+    )
+    n, lignes = services.inventaires_simuler(etablissements=qs, seed=2019)
+    assert n == 3  # école B has a real inventory
+    premier = list(LigneInventaire.objects.filter(simule=True).values_list("etablissement_id", "item_code", "quantite"))
+    services.inventaires_simuler(etablissements=qs, seed=2019)
+    second = list(LigneInventaire.objects.filter(simule=True).values_list("etablissement_id", "item_code", "quantite"))
+    assert sorted(premier) == sorted(second) and len(premier) == lignes
+    assert list(LigneInventaire.objects.filter(etablissement=monde.ecole_b).values_list("quantite", flat=True)) == [2]
+    assert Inventaire.objects.get(pk=monde.ecole_a.pk).simule
+    assert not Inventaire.objects.get(pk=monde.ecole_b.pk).simule
+
+
+def test_un_diagnostic_reste_epingle_a_sa_version():
+    monde = construire()
+    services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.filter(niveau=Niveau.COLLEGE), seed=1)
+    calcul.recalculer_tout()
+    ancien = Diagnostic.objects.get(etablissement=monde.college)
+    v1 = ancien.version
+    avant = (ancien.cout_socle, ancien.taux, ancien.lignes, ancien.calcule_le)
+    from referentiels.presets import WEBRADIO_MODIFICATIONS
+
+    amendement = jusqu_a_inscrit(proposer(v1, WEBRADIO_MODIFICATIONS, organisation=association()))
+    v2 = ref_services.amendement_adopter(amendement=amendement, actor=None)
+    assert selectors.version_plus_recente(ancien) == v2
+    calcul.recalculer_tout()
+    ancien.refresh_from_db()
+    assert (ancien.cout_socle, ancien.taux, ancien.lignes, ancien.calcule_le) == avant
+    nouveau = Diagnostic.objects.get(etablissement=monde.college, version=v2)
+    codes = [ligne["code"] for ligne in selectors.lignes_diagnostic(nouveau)]
+    assert "webradio" in codes
+    assert nouveau.cout_socle == ancien.cout_socle + Decimal("700.00")  # the kit, UNCONFIRMED price
+    assert selectors.version_plus_recente(nouveau) is None
+
+
+def test_donnees_invalides_ne_changent_rien():
+    monde = construire()
+    with pytest.raises(ValidationError, match="quantite"):
+        services.ligne_ajouter(
+            etablissement=monde.ecole_a, user=None, donnees={"item_code": "videoprojecteur", "quantite": -1}
+        )
+    assert not LigneInventaire.objects.exists()
+    assert not Inventaire.objects.exists()
