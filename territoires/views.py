@@ -20,6 +20,35 @@ from .models import Academie, Collectivite, Departement, Etablissement, Niveau, 
 from .services import collectivite_update, etablissement_update
 
 HISTORY_LIMIT = 50
+ACTIONS = {
+    "territoires.etablissement.modifie": "Coordonnées modifiées",
+    "territoires.collectivite.modifie": "Référent numérique modifié",
+    "territoires.competence.transferee": "Compétence des écoles transférée",
+    "territoires.competence.transfert_annule": "Transfert de compétence annulé",
+}
+
+
+def _historique(obj: Any, abilities: dict[str, bool]) -> list[dict[str, Any]] | None:
+    """The audit entries of ``obj`` in French (field labels, action names), or None when not allowed."""
+    if not abilities.get("view_history"):
+        return None
+    labels = {f.name: str(f.verbose_name) for f in obj._meta.fields}
+    entries = []
+    for entry in history_of(obj)[:HISTORY_LIMIT]:
+        data = dict(entry.data or {})
+        champs = data.pop("champs", None) or {}
+        entries.append(
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "label": ACTIONS.get(entry.action, entry.action),
+                "changes": [(labels.get(name, name).capitalize(), *values) for name, values in champs.items()],
+                "details": data,
+            }
+        )
+    return entries
+
 
 ETABLISSEMENT_COLONNES = [
     "UAI",
@@ -148,7 +177,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
 def etablissement(request: HttpRequest, uai: str) -> HttpResponse:
     e = _get(selectors.etablissement_detail, uai.upper())
     abilities = e.get_abilities(request.user)
-    historique = list(history_of(e)[:HISTORY_LIMIT]) if abilities.get("view_history") else None
+    historique = _historique(e, abilities)
     ips = list(e.ips.all())
     return render(
         request,
@@ -225,7 +254,7 @@ def collectivite(request: HttpRequest, code: str) -> HttpResponse:
             "tableau": selectors.compte_par_type_et_secteur(etablissements),
             "page": paginate(request, etablissements),
             "competences": selectors.competences_of(c),
-            "historique": list(history_of(c)[:HISTORY_LIMIT]) if abilities.get("view_history") else None,
+            "historique": _historique(c, abilities),
             "breadcrumb": [("Territoires", reverse("territoires:academies")), (c.nom, None)],
         },
     )

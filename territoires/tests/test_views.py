@@ -226,8 +226,8 @@ def test_history_is_shown_to_authenticated_users(client, rennes):
     login(client, user)
     html = client.get(e.get_absolute_url()).content.decode()
     assert "Historique" in html
-    assert "territoires.etablissement.modifie" in html
-    assert "telephone : « (vide) » → « 0299 »" in html
+    assert "Coordonnées modifiées" in html
+    assert "Téléphone : « (vide) » → « 0299 »" in html
     assert str(user) in html
 
 
