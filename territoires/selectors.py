@@ -56,8 +56,9 @@ class Filtres:
 def recherche_etablissements(filtres: Filtres) -> QuerySet[Etablissement]:
     """Établissements matching every word of the query (name, commune, UAI, postcode) and the filters.
 
-    Exact then prefix UAI matches come first, then by name. ``recherche`` holds the normalised
-    text, so each word is one ``LIKE '%word%'`` on one column of one table.
+    When the query looks like a UAI, the exact then prefix UAI matches come first; otherwise by name.
+    ``recherche`` holds the normalised text, so each word is one ``LIKE '%word%'`` on one column of
+    one table; an index on ``recherche`` lets the database read it in order and stop at the limit.
     """
     qs = Etablissement.objects.select_related(*ROW_RELATED)
     words = normalise_recherche(filtres.q).split()
@@ -78,9 +79,11 @@ def recherche_etablissements(filtres: Filtres) -> QuerySet[Etablissement]:
                 default=Value(2),
                 output_field=IntegerField(),
             )
-        ).order_by("rang_uai", "nom", "uai")
+        ).order_by("rang_uai", "uai")
     else:
-        qs = qs.order_by("nom", "uai")
+        # ``recherche`` starts with the normalised name: an accent-free alphabetical order, the same
+        # on every database (SQLite would sort « École » after « Lycée » by name).
+        qs = qs.order_by("recherche", "uai")
     return qs
 
 
