@@ -42,8 +42,6 @@ class Contexte:
                 self.erreur(colonne, "code commune INSEE manquant")
             return None
         code = valeur.upper()
-        if len(code) == 4 and code.isdigit():  # leading zero lost by a spreadsheet
-            code = "0" + code
         if not code_commune_valide(code):
             self.erreur(colonne, f"code commune INSEE « {valeur} » invalide (5 caractères, 2A/2B en Corse)")
             return None

@@ -5,7 +5,7 @@
   SIREN of the communes file; compétente for its écoles (L.212-4);
 - every EPCI → ``epci-<siren>`` (compétente only through a transfer, entered by a user: see
   ``territoires.competences.competence_transfer``);
-- every département with an académie → ``departement-<code>``, compétent for collèges (L.213-2);
+- every département (not the collectivités d'outre-mer) → ``departement-<code>``, compétent for collèges (L.213-2);
 - every région with such a département → ``region-<code>``, compétente for lycées (L.214-6).
 
 The source data has **no SIREN for départements and régions** (decoupage-administratif lists them only for communes
@@ -22,6 +22,9 @@ from typing import Any
 from .decoupage import Referentiel
 
 FICHIER_PARTICULIERES = Path(__file__).resolve().parent.parent / "data" / "collectivites_particulieres.json"
+
+# Their schools depend on other statutes (vice-rectorats, local competences): no département/région competence here.
+COLLECTIVITES_D_OUTRE_MER = {"975", "977", "978", "984", "986", "987", "988", "989"}
 
 FONDEMENTS = {
     "ecole": "Code de l'éducation, art. L.212-4 : la commune a la charge des écoles publiques",
@@ -88,7 +91,7 @@ def construire(ref: Referentiel, particulieres: list[dict[str, Any]] | None = No
         ajouter(f"epci-{siren}", nom=e["nom"], type="epci", siren=siren, epci_id=siren)
     regions_scolaires: set[str] = set()
     for code, d in ref.departements.items():
-        if d["academie_id"] is None:
+        if code in COLLECTIVITES_D_OUTRE_MER:
             continue
         ajouter(f"departement-{code}", nom=f"Département {d['nom']}", type="departement", departement_id=code)
         competence("college", "departement", code, f"departement-{code}")

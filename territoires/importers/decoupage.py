@@ -125,14 +125,48 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
     def nom_de(code: str) -> str:
         return chemins[code].name
 
-    t = lire(
-        chemins["regions_2026"],
-        nom_de("regions_2026"),
-        COLONNES_REGIONS,
-        COLONNES_REGIONS,
-        erreurs,
-        json_adapter=_json_regions,
-    )
+    # Every file is read first: a file that cannot be read stops the checks that depend on it.
+    tables = {
+        "regions_2026": lire(
+            chemins["regions_2026"],
+            nom_de("regions_2026"),
+            COLONNES_REGIONS,
+            COLONNES_REGIONS,
+            erreurs,
+            json_adapter=_json_regions,
+        ),
+        "academies": lire(
+            chemins["academies"], nom_de("academies"), COLONNES_ACADEMIES, ["code_academie", "nom_academie"], erreurs
+        ),
+        "departements_2026": lire(
+            chemins["departements_2026"],
+            nom_de("departements_2026"),
+            COLONNES_DEPARTEMENTS,
+            ["code_departement", "nom_departement", "code_region"],
+            erreurs,
+            json_adapter=_json_departements,
+        ),
+        "epci_2026": lire(
+            chemins["epci_2026"],
+            nom_de("epci_2026"),
+            COLONNES_EPCI,
+            ["code_epci", "nom_epci", "type_epci"],
+            erreurs,
+            json_adapter=_json_epci,
+        ),
+        "communes_2026": lire(
+            chemins["communes_2026"],
+            nom_de("communes_2026"),
+            COLONNES_COMMUNES,
+            ["code_insee", "nom", "code_departement"],
+            erreurs,
+            json_adapter=_json_communes,
+        ),
+    }
+    if any(t is None for t in tables.values()):
+        return ref
+
+    t = tables["regions_2026"]
     if t:
         ctx = Contexte(erreurs, t.fichier)
         for ctx.ligne, row in t.lignes:
@@ -143,7 +177,7 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
             ref.regions[code] = {"nom": row["nom_region"]}
 
     academie_de: dict[str, str] = {}
-    t = lire(chemins["academies"], nom_de("academies"), COLONNES_ACADEMIES, ["code_academie", "nom_academie"], erreurs)
+    t = tables["academies"]
     if t:
         ctx = Contexte(erreurs, t.fichier)
         for ctx.ligne, row in t.lignes:
@@ -156,14 +190,7 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
             for dep in filter(None, row.get("departements", "").split("|")):
                 academie_de[dep] = code
 
-    t = lire(
-        chemins["departements_2026"],
-        nom_de("departements_2026"),
-        COLONNES_DEPARTEMENTS,
-        ["code_departement", "nom_departement", "code_region"],
-        erreurs,
-        json_adapter=_json_departements,
-    )
+    t = tables["departements_2026"]
     if t:
         ctx = Contexte(erreurs, t.fichier)
         for ctx.ligne, row in t.lignes:
@@ -182,14 +209,7 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
             ref.region_de_departement[code] = region
 
     epci_de: dict[str, str] = {}
-    t = lire(
-        chemins["epci_2026"],
-        nom_de("epci_2026"),
-        COLONNES_EPCI,
-        ["code_epci", "nom_epci", "type_epci"],
-        erreurs,
-        json_adapter=_json_epci,
-    )
+    t = tables["epci_2026"]
     if t:
         ctx = Contexte(erreurs, t.fichier)
         for ctx.ligne, row in t.lignes:
@@ -208,17 +228,11 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
             for membre in filter(None, row.get("membres", "").split("|")):
                 epci_de[membre] = siren
 
-    t = lire(
-        chemins["communes_2026"],
-        nom_de("communes_2026"),
-        COLONNES_COMMUNES,
-        ["code_insee", "nom", "code_departement"],
-        erreurs,
-        json_adapter=_json_communes,
-    )
+    t = tables["communes_2026"]
     if t:
         ctx = Contexte(erreurs, t.fichier)
         parentes: list[tuple[int, str, str]] = []
+        sirens: dict[str, str] = {}
         for ctx.ligne, row in t.lignes:
             code = ctx.commune(row["code_insee"], "code_insee")
             dep = ctx.departement(row["code_departement"])
@@ -229,6 +243,11 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
                 continue
             type_ = row.get("type") or "commune-actuelle"
             siren = ctx.siren(row.get("siren", ""), "siren", requis=False)
+            if siren and siren in sirens:
+                ctx.erreur("siren", f"SIREN « {siren} » déjà attribué à la commune {sirens[siren]}")
+                continue
+            if siren:
+                sirens[siren] = code
             epci = row.get("code_epci") or epci_de.get(code) or None
             if epci is not None and epci not in ref.epci:
                 ctx.erreur("code_epci", f"EPCI « {epci} » absent du fichier des EPCI")

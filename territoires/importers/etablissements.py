@@ -51,6 +51,7 @@ COLONNES_ETABLISSEMENTS = {
     "code_commune": ("code_insee_de_la_commune",),
     "code_postal": ("code_postal_uai",),
     "code_departement": ("code_du_departement",),
+    "code_academie": (),
     "latitude": (),
     "longitude": (),
     "etat": ("etat_etablissement_libe",),
@@ -161,6 +162,10 @@ def lire_scolaire(
                 inconnues[code] = inconnues.get(code, 0) + 1
                 continue
             commune_dep = ref.communes[commune]["departement_id"]
+            departement = ref.departements[commune_dep]
+            if departement["academie_id"] is None and row.get("code_academie", "").zfill(2) in ref.academies:
+                # decoupage-administratif has no académie: the Ministry's directory tells it.
+                departement["academie_id"] = row["code_academie"].zfill(2)
             precedent = out.etablissements.get(uai, {})
             nom = row["nom"] or precedent.get("nom", "") or f"Établissement {uai}"
             out.etablissements[uai] = {

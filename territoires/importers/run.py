@@ -163,6 +163,17 @@ def importer(
         rapport.comptes["EPCI"] = synchroniser(models.EPCI, ("siren",), ref.epci)  # type: ignore[arg-type]
         rapport.comptes["Communes"] = synchroniser(models.Commune, ("code_insee",), ref.communes)  # type: ignore[arg-type]
         annoncer("Écriture des collectivités et des compétences")
+        # A SIREN moving to another collectivité (e.g. a special statute taking over) is released first.
+        voulus = {v["siren"]: code for code, v in coll.collectivites.items() if v["siren"]}
+        liberes = [
+            pk
+            for pk, code, siren in models.Collectivite.objects.filter(siren__isnull=False).values_list(
+                "pk", "code", "siren"
+            )
+            if voulus.get(siren, code) != code
+        ]
+        for debut in range(0, len(liberes), 500):
+            models.Collectivite.objects.filter(pk__in=liberes[debut : debut + 500]).update(siren=None)
         rapport.comptes["Collectivités"] = synchroniser(models.Collectivite, ("code",), coll.collectivites)  # type: ignore[arg-type]
         collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
         transferees = set(
