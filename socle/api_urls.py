@@ -8,6 +8,7 @@ edit to this file. After changing an endpoint, regenerate the committed schema:
 
 from importlib import import_module
 
+from csp.decorators import csp_update
 from django.apps import apps
 from django.urls import include, path
 from django.utils.module_loading import module_has_submodule
@@ -36,9 +37,12 @@ urlpatterns = [
     # The split view serves Swagger UI's init script as its own request: no inline script, so it
     # runs under our Content-Security-Policy.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Redoc runs its search index in a Web Worker created from a blob: URL of its own (static) script.
     path(
         "redoc/",
-        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        csp_update({"worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")
+        ),
         name="redoc",
     ),
 ]
