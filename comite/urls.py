@@ -18,6 +18,7 @@ urlpatterns = [
     path("groupes/", views.groupes, name="groupes"),
     path("groupes/<slug:slug>/", views.groupe, name="groupe"),
     path("discussions/<int:pk>/", views.discussion, name="discussion"),
+    path("discussions/<int:pk>/inscrire/", views.discussion_inscrire, name="discussion_inscrire"),
     path("decisions/", views.decisions, name="decisions"),
     path("decisions/<int:pk>/", views.decision, name="decision"),
     path("decisions/<int:pk>/<slug:action>/", views.decision_action, name="decision_action"),

@@ -354,6 +354,9 @@ def discussion(request: HttpRequest, pk: int) -> HttpResponse:
             lambda: services.message_poster(discussion=obj, texte=form.cleaned_data["texte"], actor=request.user),
         ):
             return redirect(obj)
+    inscrire_form = None
+    if comite_scope(request.user).secretariat and obj.amendement.etat == "en_discussion":
+        inscrire_form = forms.InscrireForm(seances=_plenieres_a_venir(), auto_id="pleniere_%s")
     return render(
         request,
         "comite/discussion.html",
@@ -362,8 +365,41 @@ def discussion(request: HttpRequest, pk: int) -> HttpResponse:
             "discussion": obj,
             "messages_fil": obj.messages.select_related("auteur", "organisation"),
             "form": form,
+            "inscrire_form": inscrire_form,
         },
     )
+
+
+def _plenieres_a_venir() -> Any:
+    from django.utils import timezone
+
+    return Seance.objects.filter(type="pleniere", date__gte=timezone.now() - timezone.timedelta(days=1)).order_by(
+        "date"
+    )
+
+
+@require_POST
+def discussion_inscrire(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secrétariat puts the amendment discussed here on a plenary's agenda."""
+    if redirection := _membre_requis(request):
+        return redirection
+    obj = get_object_or_404(Discussion.objects.select_related("amendement"), pk=pk)
+    form = forms.InscrireForm(request.POST, seances=Seance.objects.filter(type="pleniere"))
+    if not form.is_valid():
+        messages.error(request, "Séance : choisissez une séance plénière.")
+        return redirect(obj)
+    points: list[PointOrdreDuJour] = []
+    if _executer(
+        request,
+        "L'amendement est inscrit à l'ordre du jour de la plénière.",
+        lambda: points.append(
+            services.amendement_inscrire_en_pleniere(
+                amendement=obj.amendement, seance=form.cleaned_data["seance"], actor=request.user
+            )
+        ),
+    ):
+        return redirect(points[0].seance)
+    return redirect(obj)
 
 
 # --- decisions -----------------------------------------------------------------------------------------------
@@ -396,11 +432,25 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
             "decision": obj,
             "abilities": abilities,
             "positions": obj.positions.select_related("organisation"),
+            "version_precedente": _version_precedente(obj),
             "position_form": forms.PositionForm(organisations=obj.seance.organisations_presentes())
             if abilities["record_position"]
             else None,
             "arreter_form": forms.ArreterForm() if abilities["decide"] else None,
         },
+    )
+
+
+def _version_precedente(decision: Decision) -> Any:
+    """The version an adopted amendment replaced, to link to the comparison."""
+    amendement = decision.amendement
+    if amendement is None or amendement.version_produite_id is None:
+        return None
+    produite = amendement.version_produite
+    return (
+        produite.referentiel.versions.filter(numero__lt=produite.numero, etat__in=["adoptee", "remplacee"])
+        .order_by("-numero")
+        .first()
     )
 
 

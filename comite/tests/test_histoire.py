@@ -2,7 +2,6 @@
 
 import pytest
 
-from comite import services
 from comite.models import Decision, Discussion, PointOrdreDuJour
 
 from .conftest import connecter, texte
@@ -32,7 +31,8 @@ def test_the_webradio_story_through_the_pages(client, monde, groupe, pleniere):
     assert "Vous êtes inscrit" in texte(response)
     connecter(client, dne)
     client.post(f"/comite/seances/{pleniere.pk}/inscription/", {"organisation": monde.orgs["DNE"].pk})
-    services.amendement_inscrire_en_pleniere(amendement=amendement, seance=pleniere, actor=dne)
+    response = client.post(f"/comite/discussions/{discussion.pk}/inscrire/", {"seance": pleniere.pk}, follow=True)
+    assert "inscrit à l'ordre du jour de la plénière" in texte(response)
     point = PointOrdreDuJour.objects.get(amendement=amendement)
     presents = list(pleniere.inscriptions.values_list("pk", flat=True))
     client.post(f"/comite/seances/{pleniere.pk}/presences/", {"presents": presents})
@@ -56,6 +56,7 @@ def test_the_webradio_story_through_the_pages(client, monde, groupe, pleniere):
         assert "est enregistrée" in texte(response)
     response = client.post(f"/comite/decisions/{decision.pk}/arreter/", {"issue": "adopte", "motif": ""}, follow=True)
     assert "Nouvelle version" in texte(response)
+    assert "Comparer la version 1 et la version 2" in texte(response)
     client.post(f"/comite/decisions/{decision.pk}/publier/")
 
     # 5. The public sees the published decision and the collège version 2.

@@ -35,27 +35,61 @@ def personne(organisation: Organisation, role: str, username: str, prenom: str, 
     if membership is not None:
         return membership.user
     user, created = User.objects.get_or_create(
-        username=username, defaults={"first_name": prenom, "last_name": nom, "email": f"{username}@example.org"}
+        username=username, defaults={"first_name": prenom, "last_name": nom, "email": f"{username}@demo.socle.invalid"}
     )
     if created:
-        # Comité-only people of the demo do not log in: the demo accounts of creer_comptes_demo do.
+        # No password here: creer_comptes_demo gives one to its accounts (same usernames for the DNE and the AMRF).
         user.set_unusable_password()
         user.save(update_fields=["password"])
     Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
     return user
 
 
+MOIS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def _prochaine_pleniere() -> dict[str, Any]:
+    from django.utils import timezone
+
+    aujourdhui = timezone.localdate()
+    annee, mois = (aujourdhui.year + 1, 1) if aujourdhui.month == 12 else (aujourdhui.year, aujourdhui.month + 1)
+    return {
+        "titre": f"Séance plénière de {MOIS[mois - 1]} {annee}",
+        "date": datetime.datetime(annee, mois, 10, 14, 0, tzinfo=PARIS),
+    }
+
+
 class Command(BaseCommand):
     help = "Charge le comité des partenaires (organisations, groupes, conventions, séances) et l'histoire webradio."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--sans-histoire",
+            action="store_true",
+            help="Ne pas jouer l'histoire webradio (pour la rejouer à la main, par exemple dans un test).",
+        )
+
+    def handle(self, *args: Any, sans_histoire: bool = False, **options: Any) -> None:
         orgs = services.donnees_initiales_charger()
         self.stdout.write(f"{len(orgs)} organisations du comité, {GroupeTravail.objects.count()} groupes de travail.")
 
-        secretariat = personne(orgs["DNE"], Role.DNE, "comite.dne", "Claire", "Secrétariat-DNE")
-        amrf = personne(orgs["AMRF"], Role.MEMBRE_COMITE, "comite.amrf", "Jean", "Rural")
-        amf = personne(orgs["AMF"], Role.MEMBRE_COMITE, "comite.amf", "Sophie", "Maire")
-        adf = personne(orgs["ADF"], Role.MEMBRE_COMITE, "comite.adf", "Paul", "Département")
+        secretariat = personne(orgs["DNE"], Role.DNE, "dne.national", "Thomas", "Bernard")
+        amrf = personne(orgs["AMRF"], Role.MEMBRE_COMITE, "comite.amrf", "Jeanne", "Perrot")
+        amf = personne(orgs["AMF"], Role.MEMBRE_COMITE, "comite.amf", "Sophie", "Lefèvre")
+        adf = personne(orgs["ADF"], Role.MEMBRE_COMITE, "comite.adf", "Paul", "Garnier")
         services.membre_ajouter(user=secretariat, organisation=orgs["DNE"], role_comite=RoleComite.SECRETARIAT)
         for user, sigle in ((amrf, "AMRF"), (amf, "AMF"), (adf, "ADF")):
             services.membre_ajouter(user=user, organisation=orgs[sigle], role_comite=RoleComite.TITULAIRE)
@@ -86,15 +120,11 @@ class Command(BaseCommand):
                 mode="distanciel",
                 lien_visio=VISIO,
             ),
-            "decembre": self._seance(
-                secretariat,
-                titre="Séance plénière de décembre 2026",
-                date=_quand("2026-12-10T14:00"),
-                mode="distanciel",
-                lien_visio=VISIO,
-            ),
+            # The next monthly plenary, always ahead of today.
+            "prochaine": self._seance(secretariat, mode="distanciel", lien_visio=VISIO, **_prochaine_pleniere()),
         }
-        self._histoire_webradio(secretariat, amrf, amf, adf, orgs, groupe, seances)
+        if not sans_histoire:
+            self._histoire_webradio(secretariat, amrf, amf, adf, orgs, groupe, seances)
 
     def _seance(self, actor: User, *, titre: str, **kwargs: Any) -> Seance:
         existante = Seance.objects.filter(titre=titre).first()
@@ -175,5 +205,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Histoire webradio jouée : décision {decision.numero}, {amendement.version_produite} publiée."
         )
-        # Membres of the demo who did not exist before are listed for the record.
         self.stdout.write(f"{Membre.objects.count()} sièges au comité.")
