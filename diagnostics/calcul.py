@@ -20,13 +20,16 @@ equity breakdowns and decile gaps of a territory are refreshed by the next full 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import add
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -80,14 +83,17 @@ def catalogue_courant() -> Catalogue | None:
 
 
 def charger_contexte(
-    *, versions: dict[str, Version] | None = None, collectivites: Iterable[int] | None = None
+    *,
+    versions: dict[str, Version] | None = None,
+    collectivites: Iterable[int] | None = None,
+    niveaux: Iterable[str] | None = None,
 ) -> Contexte:
     """Adopted versions (or the given ones) with their items priced by the current catalogue."""
     if versions is None:
-        versions = {
-            v.referentiel.niveau: v
-            for v in Version.objects.filter(etat=EtatVersion.ADOPTEE).select_related("referentiel")
-        }
+        adoptees = Version.objects.filter(etat=EtatVersion.ADOPTEE).select_related("referentiel")
+        if niveaux is not None:
+            adoptees = adoptees.filter(referentiel__niveau__in=list(niveaux))
+        versions = {v.referentiel.niveau: v for v in adoptees}
     catalogue = catalogue_courant()
     prix: dict[str, Any] = {}
     if catalogue is not None:
@@ -178,9 +184,36 @@ CHAMPS_INVENTAIRE = (
 
 @dataclass
 class Calcul:
-    diagnostic: Diagnostic | None
+    ligne: tuple[Any, ...] | None  # the diagnostic's columns (``COLONNES_DIAGNOSTIC``), None when not diagnosed
+    taux: Decimal | None
     vecteur: list[int]
     cles: dict[str, Any]
+
+
+COLONNES_DIAGNOSTIC = (
+    "etablissement_id",
+    "version_id",
+    "catalogue_id",
+    "calcule_le",
+    "taux",
+    "au_socle",
+    "cout_socle",
+    "cout_optionnel",
+    "cout_incomplet",
+    "manquants",
+    "indetermines",
+    "lignes",
+    "eleves",
+    "classes",
+    "terminaux",
+    "affichages",
+    "salles_connectees",
+    "debit_mbits",
+    "ent",
+    "stock_date",
+    "stock_ancien",
+    "simule",
+)
 
 
 def _dernier_ips(uais: Iterable[str] | None = None) -> dict[str, Decimal]:
@@ -199,84 +232,94 @@ def calculer_un(
     etab: dict[str, Any],
     inventaire: tuple[Any, ...] | None,
     stock: Stock | None,
-    maintenant: dt.datetime,
+    maintenant: Any,
 ) -> Calcul:
-    """Diagnostic (unsaved) and integer vector of one établissement."""
+    """The diagnostic row (unsaved) and the integer vector of one établissement."""
     niveau = etab["niveau"]
     stock = stock or Stock()
-    mesures = None
-    if inventaire is not None:
-        _, debit, salles, internet, ent, accompagnement, maintenance, _simule = inventaire
-        mesures = engine.Mesures(
-            debit_mbits=debit or 0,
-            salles_connectees=salles,
-            internet=internet or bool(debit),
-            ent=ent,
-            accompagnement=accompagnement,
-            maintenance=maintenance,
-        )
     items = ctx.items_pour(niveau, etab["collectivite_competente_id"])
-    diagnostic = None
-    resultat = None
-    if mesures is not None and items is not None:
-        profil = Profil(niveau=niveau, classes=etab["classes"], eleves=etab["eleves"])
-        presents = engine.mesures_presentes(items, stock.lignes, mesures)
-        resultat = engine.evaluer(items, profil, presents)
-        diagnostic = Diagnostic(
-            etablissement_id=etab["uai"],
-            version=ctx.versions[niveau],
-            catalogue=ctx.catalogue,
-            calcule_le=maintenant,
-            taux=resultat.taux_decimal,
-            au_socle=resultat.au_socle,
-            cout_socle=resultat.cout_socle,
-            cout_optionnel=resultat.cout_optionnel,
-            cout_incomplet=resultat.cout_incomplet,
-            manquants=resultat.manquants,
-            indetermines=resultat.indetermines,
-            lignes=[
-                [r.code, int(r.obligatoire), r.requis, r.present, r.manque, r.unites, str(r.cout), int(r.prix_inconnu)]
-                for r in resultat.items
-            ],
-            eleves=etab["eleves"],
-            classes=etab["classes"],
-            terminaux=sum(stock.lignes.get(c, 0) for c in engine.TERMINAUX),
-            affichages=sum(stock.lignes.get(c, 0) for c in engine.AFFICHAGES),
-            salles_connectees=mesures.salles_connectees,
-            debit_mbits=inventaire[1] if inventaire else None,
-            ent=mesures.ent,
-            stock_date=stock.date,
-            stock_ancien=stock.ancien,
-            simule=bool(inventaire[-1]) if inventaire else False,
-        )
+    if inventaire is None or items is None:
+        etat = engine.Etat(eleves=etab["eleves"], classes=etab["classes"])
+        return Calcul(None, None, engine.vecteur_etablissement(None, etat), etab)
+    _, debit, salles, internet, ent, accompagnement, maintenance, simule = inventaire
+    mesures = engine.Mesures(
+        debit_mbits=debit or 0,
+        salles_connectees=salles,
+        internet=internet or bool(debit),
+        ent=ent,
+        accompagnement=accompagnement,
+        maintenance=maintenance,
+    )
+    lignes = stock.lignes
+    profil = Profil(niveau=niveau, classes=etab["classes"], eleves=etab["eleves"])
+    resultat = engine.evaluer(items, profil, engine.mesures_presentes(items, lignes, mesures))
+    terminaux = sum(lignes.get(c, 0) for c in engine.TERMINAUX)
+    affichages = sum(lignes.get(c, 0) for c in engine.AFFICHAGES)
     etat = engine.Etat(
         eleves=etab["eleves"],
         classes=etab["classes"],
-        terminaux=diagnostic.terminaux if diagnostic else 0,
-        affichages=diagnostic.affichages if diagnostic else 0,
-        salles_connectees=diagnostic.salles_connectees if diagnostic else 0,
-        debit_mbits=diagnostic.debit_mbits if diagnostic else None,
-        ent=diagnostic.ent if diagnostic else False,
-        stock_date=stock.date if diagnostic else 0,
-        stock_ancien=stock.ancien if diagnostic else 0,
-        simule=diagnostic.simule if diagnostic else False,
+        terminaux=terminaux,
+        affichages=affichages,
+        salles_connectees=salles,
+        debit_mbits=debit,
+        ent=ent,
+        stock_date=stock.date,
+        stock_ancien=stock.ancien,
+        simule=simule,
     )
-    vecteur = engine.vecteur_de(engine.synthese_de(resultat, etat))
-    return Calcul(diagnostic, vecteur, etab)
-
-
-def _ecrire_diagnostics(diagnostics: list[Diagnostic]) -> None:
-    for debut in range(0, len(diagnostics), TAILLE_LOT):
-        Diagnostic.objects.bulk_create(
-            diagnostics[debut : debut + TAILLE_LOT],
-            update_conflicts=True,
-            unique_fields=["etablissement", "version"],
-            update_fields=[
-                f.attname
-                for f in Diagnostic._meta.concrete_fields
-                if f.attname not in ("id", "etablissement_id", "version_id")
+    ligne = (
+        etab["uai"],
+        ctx.versions[niveau].pk,
+        ctx.catalogue.pk if ctx.catalogue else None,
+        maintenant,
+        resultat.taux_decimal,
+        resultat.au_socle,
+        resultat.cout_socle,
+        resultat.cout_optionnel,
+        resultat.cout_incomplet,
+        resultat.manquants,
+        resultat.indetermines,
+        json.dumps(
+            [
+                [r.code, int(r.obligatoire), r.requis, r.present, r.manque, r.unites, str(r.cout), int(r.prix_inconnu)]
+                for r in resultat.items
             ],
-        )
+            separators=(",", ":"),
+        ),
+        etab["eleves"],
+        etab["classes"],
+        terminaux,
+        affichages,
+        salles,
+        debit,
+        ent,
+        stock.date,
+        stock.ancien,
+        simule,
+    )
+    return Calcul(ligne, resultat.taux_decimal, engine.vecteur_etablissement(resultat, etat), etab)
+
+
+def _ecrire_diagnostics(lignes: list[tuple[Any, ...]]) -> None:
+    """Upsert the rows (one statement per batch, on SQLite and PostgreSQL)."""
+    if not lignes:
+        return
+    table = connection.ops.quote_name(Diagnostic._meta.db_table)
+    colonnes = ", ".join(connection.ops.quote_name(c) for c in COLONNES_DIAGNOSTIC)
+    maj = ", ".join(
+        f"{connection.ops.quote_name(c)} = excluded.{connection.ops.quote_name(c)}"
+        for c in COLONNES_DIAGNOSTIC
+        if c not in ("etablissement_id", "version_id")
+    )
+    marques = ", ".join(["%s"] * len(COLONNES_DIAGNOSTIC))
+    # Identifiers are constants of this module; values go through parameters.
+    sql = f"INSERT INTO {table} ({colonnes}) VALUES ({marques}) ON CONFLICT (etablissement_id, version_id) DO UPDATE SET {maj}"  # noqa: E501, S608
+    rang_date = COLONNES_DIAGNOSTIC.index("calcule_le")
+    quand = connection.ops.adapt_datetimefield_value(lignes[0][rang_date])
+    with connection.cursor() as cursor:
+        for debut in range(0, len(lignes), TAILLE_LOT):
+            lot = [(*ligne[:rang_date], quand, *ligne[rang_date + 1 :]) for ligne in lignes[debut : debut + TAILLE_LOT]]
+            cursor.executemany(sql, lot)
 
 
 # --- Aggregates -----------------------------------------------------------------------------------
@@ -300,29 +343,68 @@ def cles_territoire(etab: dict[str, Any]) -> list[tuple[str, str]]:
 VENTILEES = (E.NATION, E.REGION, E.ACADEMIE, E.DEPARTEMENT)
 
 
+def _somme(a: list[int], b: list[int]) -> list[int]:
+    return list(map(add, a, b))
+
+
 def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None]) -> dict:
-    """Sum the vectors per territory and niveau; equity breakdowns and decile gaps for the larger échelons."""
+    """Sum the vectors per territory and niveau; equity breakdowns and decile gaps for the larger échelons.
+
+    Each établissement is added three times only: to its collectivité, its EPCI, and a *cell*
+    (département, académie, région, niveau, zone, IPS quartile, secteur); the larger échelons and
+    their breakdowns are sums of cells.
+    """
     n = len(engine.CHAMPS_SYNTHESE)
-    sommes: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0] * n)
-    ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(lambda: [0] * n))
-    )
-    taux: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    zero = [0] * n
+    petites: dict[tuple[str, str, str], list[int]] = {}
+    cellules: dict[tuple[Any, ...], list[int]] = {}
+    taux_cellule: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
     for calcul in calculs:
         etab = calcul.cles
         niveau = etab["niveau"]
-        zone = engine.zone_densite(etab["commune__population"], etab["commune__superficie_km2"])
+        v = calcul.vecteur
+        for echelon, champ in ((E.COLLECTIVITE, "collectivite_competente_id"), (E.EPCI, "commune__epci_id")):
+            code = etab[champ]
+            if code is not None:
+                cle = (echelon, str(code), niveau)
+                petites[cle] = _somme(petites.get(cle, zero), v)
         q = engine.quartile_de(etab.get("ips"), quartiles.get(niveau))
-        dimensions = {"zone": zone, "ips": f"Q{q}" if q else "inconnu", "secteur": etab["secteur"] or "inconnu"}
-        for echelon, code in cles_territoire(etab):
+        cellule = (
+            etab["departement_id"],
+            etab["academie_id"],
+            etab["departement__region_id"],
+            niveau,
+            engine.zone_densite(etab["commune__population"], etab["commune__superficie_km2"]),
+            f"Q{q}" if q else "inconnu",
+            etab["secteur"] or "inconnu",
+        )
+        cellules[cellule] = _somme(cellules.get(cellule, zero), v)
+        if calcul.taux is not None:
+            taux_cellule[cellule[:4]].append(calcul.taux)
+    sommes: dict[tuple[str, str, str], list[int]] = {}
+    for (echelon, code, niveau), v in petites.items():
+        sommes[(echelon, code, niveau)] = v
+        sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), v)
+    ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
+    for (dep, aca, reg, niveau, zone, ips, secteur), v in cellules.items():
+        territoires = [(E.NATION, "FR"), (E.DEPARTEMENT, dep)]
+        if aca is not None:
+            territoires.append((E.ACADEMIE, aca))
+        if reg is not None:
+            territoires.append((E.REGION, reg))
+        for echelon, code in territoires:
             for niv in ("", niveau):
-                cle = (echelon, code, niv)
-                engine.ajouter(sommes[cle], calcul.vecteur)
-                if echelon in VENTILEES:
-                    for dimension, valeur in dimensions.items():
-                        engine.ajouter(ventilations[cle][dimension][valeur], calcul.vecteur)
-                    if calcul.diagnostic is not None:
-                        taux[cle].append(calcul.diagnostic.taux)
+                cle = (echelon, str(code), niv)
+                sommes[cle] = _somme(sommes.get(cle, zero), v)
+                vent = ventilations[cle]
+                for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
+                    vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), v)
+    taux: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    for (dep, aca, reg, niveau), valeurs in taux_cellule.items():
+        for echelon, code in ((E.NATION, "FR"), (E.DEPARTEMENT, dep), (E.ACADEMIE, aca), (E.REGION, reg)):
+            if code is not None:
+                for niv in ("", niveau):
+                    taux[(echelon, str(code), niv)].extend(valeurs)
     resultat = {}
     for cle, vecteur in sommes.items():
         vent: dict[str, Any] = {
@@ -373,8 +455,6 @@ class Bilan:
 
 def recalculer_tout(*, ecrire: bool = True) -> Bilan:
     """Recompute every diagnostic against the adopted versions, then every aggregate."""
-    import time
-
     debut = time.perf_counter()
     ctx = charger_contexte()
     maintenant = timezone.now()
@@ -387,46 +467,41 @@ def recalculer_tout(*, ecrire: bool = True) -> Bilan:
     quartiles = quartiles_ips(ips, {e["uai"]: e["niveau"] for e in etabs})
     calculs = []
     for etab in etabs:
-        etab["ips"] = ips.get(etab["uai"])
-        calculs.append(calculer_un(ctx, etab, inventaires.get(etab["uai"]), sto.get(etab["uai"]), maintenant))
-    diagnostics = [c.diagnostic for c in calculs if c.diagnostic is not None]
+        uai = etab["uai"]
+        etab["ips"] = ips.get(uai)
+        calculs.append(calculer_un(ctx, etab, inventaires.get(uai), sto.get(uai), maintenant))
+    lignes = [c.ligne for c in calculs if c.ligne is not None]
     agregats = calculer_agregats(calculs, quartiles)
     if ecrire:
         with transaction.atomic():
-            _ecrire_diagnostics(diagnostics)
+            _ecrire_diagnostics(lignes)
             _ecrire_agregats(agregats, maintenant)
-    return Bilan(len(etabs), len(diagnostics), len(agregats), time.perf_counter() - debut)
+    return Bilan(len(etabs), len(lignes), len(agregats), time.perf_counter() - debut)
 
 
 def _vecteur_stocke(etab: dict[str, Any], diagnostic: Diagnostic | None) -> list[int]:
     """The vector an établissement contributed at the last computation (from its stored diagnostic)."""
-    resultat = None
-    etat = engine.Etat(eleves=etab["eleves"], classes=etab["classes"])
-    if diagnostic is not None:
-        etat = engine.Etat(
-            eleves=diagnostic.eleves,
-            classes=diagnostic.classes,
-            terminaux=diagnostic.terminaux,
-            affichages=diagnostic.affichages,
-            salles_connectees=diagnostic.salles_connectees,
-            debit_mbits=diagnostic.debit_mbits,
-            ent=diagnostic.ent,
-            stock_date=diagnostic.stock_date,
-            stock_ancien=diagnostic.stock_ancien,
-            simule=diagnostic.simule,
-        )
-        vecteur = engine.vecteur_de(engine.synthese_de(resultat, etat))
-        # A stored diagnostic counts as diagnosed, with its own rate, cost and socle status.
-        champs = dict(zip(engine.CHAMPS_SYNTHESE, vecteur, strict=True))
-        champs.update(
-            diagnostiques=1,
-            au_socle=int(diagnostic.au_socle),
-            cout_socle=int(diagnostic.cout_socle * 100),
-            couts_incomplets=int(diagnostic.cout_incomplet),
-            taux_somme=int(diagnostic.taux * 10_000),
-        )
-        return [champs[nom] for nom in engine.CHAMPS_SYNTHESE]
-    return engine.vecteur_de(engine.synthese_de(resultat, etat))
+    if diagnostic is None:
+        return engine.vecteur_etablissement(None, engine.Etat(eleves=etab["eleves"], classes=etab["classes"]))
+    etat = engine.Etat(
+        eleves=diagnostic.eleves,
+        classes=diagnostic.classes,
+        terminaux=diagnostic.terminaux,
+        affichages=diagnostic.affichages,
+        salles_connectees=diagnostic.salles_connectees,
+        debit_mbits=diagnostic.debit_mbits,
+        ent=diagnostic.ent,
+        stock_date=diagnostic.stock_date,
+        stock_ancien=diagnostic.stock_ancien,
+        simule=diagnostic.simule,
+    )
+    v = engine.vecteur_etablissement(None, etat)
+    v[1] = 1
+    v[2] = int(diagnostic.au_socle)
+    v[3] = int(diagnostic.cout_socle * 100)
+    v[4] = int(diagnostic.cout_incomplet)
+    v[5] = int(diagnostic.taux * 10_000)
+    return v
 
 
 def recalculer_etablissement(uai: str) -> Diagnostic | None:
@@ -435,7 +510,8 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
     if etab is None:
         return None
     ctx = charger_contexte(
-        collectivites=[etab["collectivite_competente_id"]] if etab["collectivite_competente_id"] else []
+        niveaux=[etab["niveau"]],
+        collectivites=[etab["collectivite_competente_id"]] if etab["collectivite_competente_id"] else [],
     )
     version = ctx.versions.get(etab["niveau"])
     ancien = None
@@ -446,8 +522,8 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
     avant = _vecteur_stocke(etab, ancien)
     delta = [b - a for a, b in zip(avant, calcul.vecteur, strict=True)]
     with transaction.atomic():
-        if calcul.diagnostic is not None:
-            _ecrire_diagnostics([calcul.diagnostic])
+        if calcul.ligne is not None:
+            _ecrire_diagnostics([calcul.ligne])
         elif ancien is not None:
             ancien.delete()
         if any(delta):

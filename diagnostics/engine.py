@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from referentiels.rules import Profil, Regle, quantite_requise
 
@@ -105,8 +106,7 @@ def mesures_presentes(items: Iterable[ItemSocle], lignes: Mapping[str, int], mes
     return presents
 
 
-@dataclass(frozen=True)
-class ResultatItem:
+class ResultatItem(NamedTuple):
     code: str
     obligatoire: bool
     requis: int | None  # None: the établissement's classes or pupils are unknown
@@ -115,41 +115,60 @@ class ResultatItem:
     unites: int  # units to acquire (1 for a presence or bandwidth requirement not met)
     cout: Decimal  # cost of the gap, rounded (0 when met or when the price is unknown)
     prix_inconnu: bool  # a gap exists but the catalogue has no price for it
-    couverture: Fraction | None  # min(present / requis, 1); None when requis is unknown or 0
 
     @property
     def satisfait(self) -> bool | None:
         return None if self.manque is None else self.manque == 0
 
+    @property
+    def couverture(self) -> Fraction | None:
+        """min(present / requis, 1); None when requis is unknown or 0."""
+        if not self.requis:
+            return None
+        return Fraction(min(self.present, self.requis), self.requis)
+
+
+_UNE_FOIS = frozenset({"presence", "debit_minimum"})
+
 
 def evaluer_item(item: ItemSocle, profil: Profil, present: int) -> ResultatItem:
-    present = max(0, present)
+    if present < 0:
+        present = 0
     requis = quantite_requise(item.regle, profil)
     if requis is None:
-        return ResultatItem(item.code, item.obligatoire, None, present, None, 0, ZERO, False, None)
-    manque = max(0, requis - present)
+        return ResultatItem(item.code, item.obligatoire, None, present, None, 0, ZERO, False)
+    manque = requis - present if requis > present else 0
     # A presence or a bandwidth is acquired once, whatever the gap.
-    unites = min(manque, 1) if item.regle.type in ("presence", "debit_minimum") else manque
+    unites = (1 if manque else 0) if item.regle.type in _UNE_FOIS else manque
     cout = ZERO
     prix_inconnu = False
     if unites:
-        if item.prix is None:
+        prix = item.prix
+        if prix is None:
             prix_inconnu = True
-        elif item.prix.par_eleve:
+        elif prix.par_eleve:
             # A per-pupil service is priced for the whole school when it is missing.
             if profil.eleves is None:
                 prix_inconnu = True
             else:
-                cout = arrondir_euros(item.prix.montant * profil.eleves)
+                cout = arrondir_euros(prix.montant * profil.eleves)
         else:
-            cout = arrondir_euros(item.prix.montant * unites)
-    couverture = None if requis == 0 else min(Fraction(present, requis), Fraction(1))
-    return ResultatItem(item.code, item.obligatoire, requis, present, manque, unites, cout, prix_inconnu, couverture)
+            cout = arrondir_euros(prix.montant * unites)
+    return ResultatItem(item.code, item.obligatoire, requis, present, manque, unites, cout, prix_inconnu)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resultat:
+    """The items' results and the établissement's totals, computed once by ``evaluer``."""
+
     items: tuple[ResultatItem, ...]
+    taux_decimal: Decimal  # the rate, 4 places, half up (display, storage, aggregates)
+    au_socle: bool
+    manquants: int
+    indetermines: int
+    cout_socle: Decimal  # cost to reach the socle: the sum of the required items' rounded costs
+    cout_optionnel: Decimal
+    cout_incomplet: bool  # some required gap has no price: the cost is a lower bound
 
     @property
     def requis(self) -> tuple[ResultatItem, ...]:
@@ -157,48 +176,38 @@ class Resultat:
 
     @property
     def taux(self) -> Fraction:
-        couvertures = [r.couverture for r in self.requis if r.couverture is not None]
+        """The exact rate (``taux_decimal`` is computed with Decimal arithmetic, 28 digits, then rounded)."""
+        couvertures = [c for r in self.requis if (c := r.couverture) is not None]
         if not couvertures:
             return Fraction(1)
         return sum(couvertures, Fraction(0)) / len(couvertures)
 
-    @property
-    def taux_decimal(self) -> Decimal:
-        """The rate as a Decimal between 0 and 1, four places (display and storage)."""
-        return (Decimal(self.taux.numerator) / Decimal(self.taux.denominator)).quantize(
-            PRECISION_TAUX, rounding=ROUND_HALF_UP
-        )
-
-    @property
-    def au_socle(self) -> bool:
-        return all(r.manque == 0 for r in self.requis if r.manque is not None)
-
-    @property
-    def indetermines(self) -> int:
-        return sum(1 for r in self.items if r.requis is None)
-
-    @property
-    def manquants(self) -> int:
-        return sum(1 for r in self.requis if r.manque)
-
-    @property
-    def cout_socle(self) -> Decimal:
-        """Cost to reach the socle: the sum of the required items' rounded costs."""
-        return sum((r.cout for r in self.requis), ZERO)
-
-    @property
-    def cout_optionnel(self) -> Decimal:
-        return sum((r.cout for r in self.items if not r.obligatoire), ZERO)
-
-    @property
-    def cout_incomplet(self) -> bool:
-        """Some required gap has no price: the cost to reach the socle is a lower bound."""
-        return any(r.prix_inconnu for r in self.requis)
-
 
 def evaluer(items: Iterable[ItemSocle], profil: Profil, presents: Mapping[str, int]) -> Resultat:
     """Evaluate every item of a version for one établissement."""
-    return Resultat(tuple(evaluer_item(item, profil, presents.get(item.code, 0)) for item in items))
+    resultats = tuple(evaluer_item(item, profil, presents.get(item.code, 0)) for item in items)
+    somme = Decimal(0)
+    n = 0
+    au_socle = True
+    manquants = indetermines = 0
+    cout_socle = cout_optionnel = ZERO
+    incomplet = False
+    for r in resultats:
+        if r.requis is None:
+            indetermines += 1
+        if not r.obligatoire:
+            cout_optionnel += r.cout
+            continue
+        cout_socle += r.cout
+        incomplet = incomplet or r.prix_inconnu
+        if r.manque:
+            au_socle = False
+            manquants += 1
+        if r.requis:
+            n += 1
+            somme += Decimal(1) if r.present >= r.requis else Decimal(r.present) / Decimal(r.requis)
+    taux = (somme / n if n else Decimal(1)).quantize(PRECISION_TAUX, rounding=ROUND_HALF_UP)
+    return Resultat(resultats, taux, au_socle, manquants, indetermines, cout_socle, cout_optionnel, incomplet)
 
 
 # --- Aggregates ------------------------------------------------------------------------------------
@@ -423,3 +432,40 @@ def ajouter(cible: list[int], vecteur: list[int]) -> None:
     """Add ``vecteur`` into ``cible`` in place."""
     for i, valeur in enumerate(vecteur):
         cible[i] += valeur
+
+
+_RANG_BANDE = {nom: CHAMPS_SYNTHESE.index(nom) for nom in BANDES_DEBIT}
+
+
+def vecteur_etablissement(resultat: Resultat | None, etat: Etat) -> list[int]:
+    """``vecteur_de(synthese_de(resultat, etat))`` without building the objects (national hot path)."""
+    v = [
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        etat.eleves or 0,
+        etat.classes or 0,
+        etat.terminaux,
+        etat.affichages,
+        etat.salles_connectees,
+        0,
+        0,
+        0,
+        0,
+        0,
+        int(etat.ent),
+        etat.stock_date,
+        etat.stock_ancien,
+        int(etat.simule),
+    ]
+    v[_RANG_BANDE[bande_debit(etat.debit_mbits)]] = 1
+    if resultat is not None:
+        v[1] = 1
+        v[2] = int(resultat.au_socle)
+        v[3] = int(resultat.cout_socle * 100)
+        v[4] = int(resultat.cout_incomplet)
+        v[5] = int(resultat.taux_decimal * 10_000)
+    return v

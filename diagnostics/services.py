@@ -180,7 +180,9 @@ def commentaire_ajouter(*, etablissement: Etablissement, user: Any, texte: str) 
     return commentaire
 
 
-def inventaires_simuler(*, etablissements: Any, seed: int = 2019, user: Any = None) -> tuple[int, int]:
+def inventaires_simuler(
+    *, etablissements: Any, seed: int = 2019, user: Any = None, unitaire: bool = False
+) -> tuple[int, int]:
     """Write simulated inventories (``simulation.simuler``) for ``etablissements`` (a queryset).
 
     Idempotent: the simulated lines of those établissements are replaced; an établissement with a
@@ -207,7 +209,7 @@ def inventaires_simuler(*, etablissements: Any, seed: int = 2019, user: Any = No
         inventaires: list[Inventaire] = []
         lignes: list[LigneInventaire] = []
         for uai, niveau, classes, eleves, _ in cibles:
-            sim = simuler(uai, niveau, classes, eleves, seed=seed, annee=annee)
+            sim = simuler(uai, niveau, classes, eleves, seed=seed, annee=annee, unitaire=unitaire)
             inventaires.append(
                 Inventaire(
                     etablissement_id=uai,

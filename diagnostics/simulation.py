@@ -141,9 +141,12 @@ def _debit(rng: random.Random, niveau: str) -> int:
 
 
 def simuler(
-    uai: str, niveau: str, classes: int | None, eleves: int | None, *, seed: int, annee: int
+    uai: str, niveau: str, classes: int | None, eleves: int | None, *, seed: int, annee: int, unitaire: bool = False
 ) -> InventaireSimule:
-    """The simulated inventory of one établissement: same inputs, same inventory."""
+    """The simulated inventory of one établissement: same inputs, same inventory.
+
+    ``unitaire``: one line per device (as a GLPI-style inventory lists them) instead of one per batch.
+    """
     rng = random.Random(f"{seed}-{uai}")  # noqa: S311 -- demo data, reproducible on purpose
     niveau = niveau if niveau in ETIC else "ecole"
     etic = ETIC[niveau]
@@ -153,6 +156,10 @@ def simuler(
     lignes: list[LigneSimulee] = []
 
     def ligne(cle: str, code: str, quantite: int, emplacement: str, detail: str = "") -> None:
+        if unitaire and quantite > 1:
+            for _ in range(quantite):
+                ligne(cle, code, 1, emplacement, detail)
+            return
         if quantite > 0:
             lignes.append(
                 LigneSimulee(

@@ -185,6 +185,7 @@ def test_ajouter_un_equipement_ne_baisse_jamais_la_conformite(donnees, index, aj
     avant = evaluer(items, profil, presents)
     apres = evaluer(items, profil, {**presents, code: presents[code] + ajout})
     assert apres.taux >= avant.taux
+    assert apres.taux_decimal >= avant.taux_decimal
     assert apres.cout_socle <= avant.cout_socle
     assert apres.au_socle or not avant.au_socle
 
@@ -235,3 +236,14 @@ def test_les_vecteurs_entiers_donnent_les_memes_sommes(liste):
         assert engine.synthese_de_vecteur(engine.vecteur_de(s)) == s
         engine.ajouter(somme, engine.vecteur_de(s))
     assert engine.synthese_de_vecteur(somme) == agreger(syntheses)
+
+
+@given(cas(), st.integers(0, 300), st.booleans())
+def test_le_vecteur_rapide_egale_la_synthese(donnees, debit, diagnostique):
+    items, profil, presents = donnees
+    resultat = evaluer(items, profil, presents) if diagnostique else None
+    etat = Etat(eleves=profil.eleves, classes=profil.classes, terminaux=3, debit_mbits=debit, ent=True, simule=True)
+    assert engine.vecteur_etablissement(resultat, etat) == engine.vecteur_de(synthese_de(resultat, etat))
+    if resultat is not None:
+        exact = resultat.taux
+        assert abs(resultat.taux_decimal - Decimal(exact.numerator) / Decimal(exact.denominator)) <= Decimal("0.00005")

@@ -1,0 +1,297 @@
+"""National-scale benchmark of the diagnostics: full recomputation, one établissement, peak RSS.
+
+``python -m bench.diagnostics [--db PATH] [--echelle 1.0]`` prints figures and ratios; it never asserts.
+
+Data: with ``--db PATH`` of a database where the national list was imported (``python -m bench
+--keep-db PATH``), every établissement gets a simulated inventory; otherwise (or when that database
+has no établissement) a synthetic national territory is generated: ``60,000 × echelle``
+établissements (80 % écoles, 12 % collèges, 8 % lycées) in 101 départements. Inventories come from
+``diagnostics.simulation`` with one line per device (GLPI-style), i.e. a few million lines at
+scale 1. Setup is not timed.
+
+Figures (each in a fresh process, so the peak RSS is the recomputation's own):
+
+- full recomputation (``diagnostics.calcul.recalculer_tout``): every diagnostic against the adopted
+  versions and every territorial aggregate, written; target ≤ 10 s;
+- baseline: one hand-written SQL aggregate over the same tables (lines joined to établissements,
+  summed per département and item), same process, after the recomputation; target ratio ≤ 3×;
+- one établissement after an inventory edit (``recalculer_etablissement``, including its
+  aggregates): median and maximum of 30 établissements; target ≤ 50 ms;
+- peak RSS of the recomputation process; target ≤ 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ETABLISSEMENTS_NATIONAUX = 60_000
+
+
+def _setup(db_path: Path) -> None:
+    from bench.environment import setup_django
+
+    setup_django(db_path)
+
+
+def _territoire_synthetique(n: int, seed: int) -> None:
+    """Régions, départements, communes, collectivités and ``n`` établissements, all synthetic."""
+    from territoires.models import (
+        Academie,
+        Collectivite,
+        Commune,
+        Departement,
+        Etablissement,
+        Niveau,
+        Region,
+        Secteur,
+        TypeCollectivite,
+    )
+
+    rng = random.Random(seed)
+    regions = [Region(code=f"{k:02d}", nom=f"Région {k}") for k in range(1, 14)]
+    Region.objects.bulk_create(regions)
+    academies = [Academie(code=f"{k:02d}", nom=f"Académie {k}", region_academique=regions[k % 13]) for k in range(30)]
+    Academie.objects.bulk_create(academies)
+    departements = [
+        Departement(code=f"{k:03d}", nom=f"Département {k}", region=regions[k % 13], academie=academies[k % 30])
+        for k in range(1, 102)
+    ]
+    Departement.objects.bulk_create(departements)
+    communes = []
+    for k in range(int(n * 0.6)):
+        dep = departements[k % 101]
+        rural = rng.random() < 0.7
+        communes.append(
+            Commune(
+                code_insee=f"{k:05d}",
+                nom=f"Commune {k}",
+                departement=dep,
+                population=rng.randint(100, 2000) if rural else rng.randint(5000, 200_000),
+                superficie_km2=rng.randint(5, 40),
+            )
+        )
+    Commune.objects.bulk_create(communes, batch_size=5000)
+    colls = [
+        Collectivite(nom=f"Commune {c.code_insee}", type=TypeCollectivite.COMMUNE, commune=c, code=f"c-{c.code_insee}")
+        for c in communes
+    ]
+    colls += [
+        Collectivite(nom=f"Dép {d.code}", type=TypeCollectivite.DEPARTEMENT, departement=d, code=f"d-{d.code}")
+        for d in departements
+    ]
+    colls += [
+        Collectivite(nom=f"Rég {r.code}", type=TypeCollectivite.REGION, region=r, code=f"r-{r.code}") for r in regions
+    ]
+    Collectivite.objects.bulk_create(colls, batch_size=5000)
+    par_commune = {c.commune_id: c.pk for c in Collectivite.objects.filter(commune__isnull=False)}
+    par_dep = {c.departement_id: c.pk for c in Collectivite.objects.filter(departement__isnull=False)}
+    par_reg = {c.region_id: c.pk for c in Collectivite.objects.filter(region__isnull=False)}
+    etabs = []
+    for k in range(n):
+        commune = communes[rng.randrange(len(communes))]
+        tirage = rng.random()
+        niveau = Niveau.ECOLE if tirage < 0.8 else Niveau.COLLEGE if tirage < 0.92 else Niveau.LYCEE
+        classes = rng.randint(1, 14) if niveau == Niveau.ECOLE else rng.randint(12, 40)
+        prive = rng.random() < 0.15
+        dep = departements[int(commune.departement_id) - 1]
+        competente = None
+        if not prive:
+            competente = {
+                Niveau.ECOLE: par_commune[commune.code_insee],
+                Niveau.COLLEGE: par_dep[dep.code],
+                Niveau.LYCEE: par_reg[dep.region_id],
+            }[niveau]
+        etabs.append(
+            Etablissement(
+                uai=f"{k:07d}X",
+                nom=f"Établissement {k}",
+                niveau=niveau,
+                secteur=Secteur.PRIVE_SOUS_CONTRAT if prive else Secteur.PUBLIC,
+                commune=commune,
+                departement=dep,
+                academie_id=dep.academie_id,
+                classes=classes,
+                eleves=classes * rng.randint(20, 28),
+                collectivite_competente_id=competente,
+            )
+        )
+    Etablissement.objects.bulk_create(etabs, batch_size=5000)
+
+
+def preparer(db_path: Path, echelle: float, seed: int) -> dict[str, int]:
+    """Migrate, load the référentiels and catalogue, create établissements if needed, simulate inventories."""
+    _setup(db_path)
+    from django.core.management import call_command
+
+    from diagnostics import services
+    from diagnostics.models import Inventaire, LigneInventaire
+    from territoires.models import Etablissement
+
+    call_command("migrate", verbosity=0)
+    call_command("charger_referentiels", verbosity=0)
+    services.catalogue_charger_initial()
+    if not Etablissement.objects.exists():
+        print(f"Generating a synthetic territory of {int(ETABLISSEMENTS_NATIONAUX * echelle):,} établissements…")
+        _territoire_synthetique(int(ETABLISSEMENTS_NATIONAUX * echelle), seed)
+    if not Inventaire.objects.exists():
+        print("Simulating inventories (one line per device)…", flush=True)
+        debut = time.perf_counter()
+        services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=seed, unitaire=True)
+        print(f"  done in {time.perf_counter() - debut:.0f} s", flush=True)
+    return {
+        "etablissements": Etablissement.objects.count(),
+        "classes": sum(Etablissement.objects.values_list("classes", flat=True).exclude(classes=None)),
+        "lignes": LigneInventaire.objects.count(),
+    }
+
+
+SQL_BASELINE = """
+SELECT e.departement_id, l.item_code, SUM(l.quantite), COUNT(*)
+FROM diagnostics_ligneinventaire l
+JOIN territoires_etablissement e ON e.uai = l.etablissement_id
+WHERE l.etat <> 'hors_service'
+GROUP BY e.departement_id, l.item_code
+"""
+
+
+def mesurer(db_path: Path, seed: int) -> dict[str, float]:
+    """Run in a fresh process: full recomputation, SQL baseline, incremental recomputations, peak RSS."""
+    _setup(db_path)
+    from django.db import connection
+
+    from diagnostics import calcul
+    from diagnostics.models import Inventaire
+
+    debut = time.perf_counter()
+    bilan = calcul.recalculer_tout()
+    complet = time.perf_counter() - debut
+    rss_complet = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    debut = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_BASELINE)
+        cursor.fetchall()
+    baseline = time.perf_counter() - debut
+    rng = random.Random(seed)
+    uais = list(Inventaire.objects.values_list("etablissement_id", flat=True))
+    echantillon = rng.sample(uais, min(30, len(uais)))
+    durees = []
+    for uai in echantillon:
+        t = time.perf_counter()
+        calcul.recalculer_etablissement(uai)
+        durees.append((time.perf_counter() - t) * 1000)
+    return {
+        "complet_s": complet,
+        "baseline_s": baseline,
+        "diagnostics": bilan.diagnostics,
+        "agregats": bilan.agregats,
+        "un_median_ms": statistics.median(durees) if durees else 0.0,
+        "un_max_ms": max(durees) if durees else 0.0,
+        "rss_mib": rss_complet,
+    }
+
+
+def run(db_path: Path, echelle: float, seed: int) -> None:
+    from bench.__main__ import Row, print_table, verdict
+
+    volumes = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.diagnostics",
+            "--etape",
+            "preparer",
+            "--db",
+            str(db_path),
+            "--echelle",
+            str(echelle),
+            "--seed",
+            str(seed),
+        ],
+        cwd=BASE_DIR,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    print(volumes.stderr, end="")
+    v = json.loads(volumes.stdout.strip().splitlines()[-1])
+    print(f"Data: {v['etablissements']:,} établissements, {v['classes']:,} classes, {v['lignes']:,} lines.", flush=True)
+    print("Recomputing…", flush=True)
+    sortie = subprocess.run(
+        [sys.executable, "-m", "bench.diagnostics", "--etape", "mesurer", "--db", str(db_path), "--seed", str(seed)],
+        cwd=BASE_DIR,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    m = json.loads(sortie.stdout.strip().splitlines()[-1])
+    ratio = m["complet_s"] / m["baseline_s"] if m["baseline_s"] else float("inf")
+    rows = [
+        Row(
+            "Full recomputation (diagnostics + aggregates)",
+            f"{m['complet_s']:.1f} s",
+            f"SQL aggregate {m['baseline_s']:.2f} s",
+            f"{ratio:.1f}×",
+            "≤ 10 s and ≤ 3×",
+            verdict(m["complet_s"] <= 10 and ratio <= 3),
+        ),
+        Row(
+            "One établissement after an edit",
+            f"median {m['un_median_ms']:.0f} ms",
+            f"max {m['un_max_ms']:.0f} ms",
+            "",
+            "≤ 50 ms",
+            verdict(m["un_median_ms"] <= 50),
+        ),
+        Row(
+            "Peak RSS of the recomputation", f"{m['rss_mib']:.0f} MiB", "", "", "≤ 1 GiB", verdict(m["rss_mib"] <= 1024)
+        ),
+    ]
+    print_table(rows)
+    print(
+        f"- {m['diagnostics']:,} diagnostics and {m['agregats']:,} aggregates written; "
+        f"{v['lignes']:,} inventory lines (simulated, one per device). Database: {db_path}."
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.diagnostics", description=__doc__)
+    parser.add_argument("--db", type=Path, help="SQLite file (kept); default: a temporary file, deleted")
+    parser.add_argument("--echelle", type=float, default=1.0, help="share of the national scale (synthetic data)")
+    parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--etape", choices=("preparer", "mesurer"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.etape == "preparer":
+        print(json.dumps(preparer(args.db, args.echelle, args.seed)))
+        return 0
+    if args.etape == "mesurer":
+        print(json.dumps(mesurer(args.db, args.seed)))
+        return 0
+    tmp = None
+    db_path = args.db
+    if db_path is None:
+        tmp = tempfile.mkdtemp(prefix="socle-bench-diag-")
+        db_path = Path(tmp) / "bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socle.settings")
+    try:
+        run(db_path.resolve(), args.echelle, args.seed)
+    finally:
+        if tmp is not None:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
