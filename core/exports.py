@@ -10,13 +10,16 @@ A view exports its list with::
         return export_response(fmt=fmt, filename="etablissements", headers=[...], rows=[...])
 """
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 import tablib
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,6 +29,9 @@ CONTENT_TYPES = {
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 EXPORT_FORMATS = tuple(CONTENT_TYPES)
+SPREADSHEET_FORMATS = ("xlsx", "ods")
+# Building XLSX and above all ODS (odfpy) is slow: beyond this, CSV only (a national list is ≈ 60,000 rows).
+SPREADSHEET_MAX_ROWS = 5000
 BOM = "\ufeff"
 
 
@@ -82,18 +88,50 @@ def export_content(*, fmt: str, headers: Sequence[str], rows: Iterable[Sequence[
     if fmt not in CONTENT_TYPES:
         raise ValueError(f"Format d'export inconnu : « {fmt} » (formats possibles : csv, xlsx, ods).")
     if fmt == "csv":
-        cells = ([_csv_cell(value) for value in row] for row in rows)
-        dataset = build_dataset(headers=headers, rows=cells, title=title)
-        return (BOM + dataset.export("csv", delimiter=";")).encode("utf-8")
+        # The csv module directly: the same output as tablib's, several times faster on national lists.
+        buffer = io.StringIO()
+        buffer.write(BOM)
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
+        return buffer.getvalue().encode("utf-8")
     cells = ([_sheet_cell(value) for value in row] for row in rows)
     dataset = build_dataset(headers=headers, rows=cells, title=title)
     return dataset.export(fmt)
 
 
+def too_large(fmt: str, total: int) -> str | None:
+    """Why an export of ``total`` rows in ``fmt`` is refused (spreadsheet formats are slow to build), or None."""
+    if fmt in SPREADSHEET_FORMATS and total > SPREADSHEET_MAX_ROWS:
+        return (
+            f"L'export {fmt.upper()} est limité à {SPREADSHEET_MAX_ROWS:_} lignes et cette liste en compte "
+            f"{total:_} : choisissez le format CSV ou affinez la liste."
+        ).replace("_", "\u202f")
+    return None
+
+
 def export_response(
-    *, fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
+    *,
+    fmt: str,
+    filename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str = "",
+    request: HttpRequest | None = None,
+    total: int | None = None,
 ) -> HttpResponse:
-    """An HTTP download of the table ``headers`` + ``rows`` in ``fmt``."""
+    """An HTTP download of the table ``headers`` + ``rows`` in ``fmt``.
+
+    With ``request`` and ``total``, a spreadsheet export over ``SPREADSHEET_MAX_ROWS`` rows is refused:
+    the user is sent back to the list (same address without ``format``) with the reason.
+    """
+    if request is not None and total is not None:
+        reason = too_large(fmt, total)
+        if reason:
+            messages.error(request, reason)
+            params = request.GET.copy()
+            params.pop("format", None)
+            return HttpResponseRedirect(request.path + (f"?{params.urlencode()}" if params else ""))
     content = export_content(fmt=fmt, headers=headers, rows=rows, title=title or filename)
     name = f"{slugify(filename) or 'export'}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.audit import history_of
-from core.exports import export_format, export_response
+from core.exports import SPREADSHEET_FORMATS, export_format, export_response
 from core.pagination import paginate
 
 from . import selectors
@@ -81,15 +81,18 @@ def _etablissement_ligne(e: Etablissement) -> list[Any]:
     ]
 
 
-def _export_etablissements(fmt: str, qs: Any, filename: str) -> HttpResponse:
+def _export_etablissements(request: HttpRequest, fmt: str, qs: Any, filename: str) -> HttpResponse:
     rows = (_etablissement_ligne(e) for e in qs.iterator(chunk_size=2000))
-    return export_response(fmt=fmt, filename=filename, headers=ETABLISSEMENT_COLONNES, rows=rows)
+    total = qs.count() if fmt in SPREADSHEET_FORMATS else None
+    return export_response(
+        fmt=fmt, filename=filename, headers=ETABLISSEMENT_COLONNES, rows=rows, request=request, total=total
+    )
 
 
 COLLECTIVITES_COLONNES = ["Code", "Collectivité", "Type", "SIREN", "Écoles", "Collèges", "Lycées", "Établissements"]
 
 
-def _export_collectivites(fmt: str, rows: Any, filename: str) -> HttpResponse:
+def _export_collectivites(request: HttpRequest, fmt: str, rows: Any, filename: str) -> HttpResponse:
     labels = dict(TypeCollectivite.choices)
     lignes = (
         [
@@ -104,7 +107,10 @@ def _export_collectivites(fmt: str, rows: Any, filename: str) -> HttpResponse:
         ]
         for r in rows
     )
-    return export_response(fmt=fmt, filename=filename, headers=COLLECTIVITES_COLONNES, rows=lignes)
+    total = rows.count() if fmt in SPREADSHEET_FORMATS else None
+    return export_response(
+        fmt=fmt, filename=filename, headers=COLLECTIVITES_COLONNES, rows=lignes, request=request, total=total
+    )
 
 
 def _add_errors(form: Any, exc: ValidationError) -> None:
@@ -146,7 +152,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
     filtres = selectors.Filtres.from_query(request.GET)
     fmt = export_format(request)
     if fmt:
-        return _export_etablissements(fmt, selectors.recherche_etablissements(filtres), "etablissements")
+        return _export_etablissements(request, fmt, selectors.recherche_etablissements(filtres), "etablissements")
     if request.htmx and not request.htmx.boosted:
         resultats, plus = selectors.recherche_instantanee(filtres)
         return render(
@@ -242,7 +248,7 @@ def collectivite(request: HttpRequest, code: str) -> HttpResponse:
     etablissements = selectors.etablissements_of(c)
     fmt = export_format(request)
     if fmt:
-        return _export_etablissements(fmt, etablissements, f"etablissements-{c.code}")
+        return _export_etablissements(request, fmt, etablissements, f"etablissements-{c.code}")
     abilities = c.get_abilities(request.user)
     return render(
         request,
@@ -356,7 +362,7 @@ def _territoire(
     collectivites = selectors.collectivites_competentes(etablissements)
     fmt = export_format(request)
     if fmt:
-        return _export_collectivites(fmt, collectivites, filename)
+        return _export_collectivites(request, fmt, collectivites, filename)
     page = paginate(request, collectivites)
     labels = dict(TypeCollectivite.choices)
     page.object_list = [
