@@ -13,7 +13,9 @@ from territoires.competences import (
     expliquer,
     recompute_collectivites_competentes,
 )
+from territoires.importers.collectivites import charger_particulieres
 from territoires.models import Collectivite, Commune, Competence, Etablissement
+from territoires.rules import siren_valide
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +188,13 @@ def test_recompute_fixes_a_stale_value(donnees_reelles):
     Etablissement.objects.filter(uai="0350122T").update(collectivite_competente=None)
     assert recompute_collectivites_competentes(uais=["0350122T"]) == 1
     assert Etablissement.objects.get(uai="0350122T").collectivite_competente.code == "commune-35016"
+
+
+@pytest.mark.parametrize("particuliere", charger_particulieres(), ids=lambda p: p["code"])
+def test_special_statutes_file_is_valid_data(particuliere):
+    assert siren_valide(particuliere["siren"])
+    assert 0 < len(particuliere["fondement"]) <= 255
+    assert len(particuliere["code"]) <= 40
+    assert particuliere["remplace"]
+    if particuliere["code"] == "collectivite-europeenne-d-alsace":
+        assert particuliere["ajoutee_a_la_demande_des_utilisateurs"] is True
