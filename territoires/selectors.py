@@ -143,6 +143,29 @@ def competences_of(collectivite: Collectivite) -> list[Competence]:
     return list(collectivite.competences.order_by("niveau", "perimetre", "code_territoire"))
 
 
+def competences_cedees(collectivite: Collectivite) -> list[Competence]:
+    """Competences on the collectivité's own territory held by another one (e.g. écoles transferred to the EPCI)."""
+    if collectivite.commune_id:
+        perimetre, code = "commune", collectivite.commune_id
+    elif collectivite.departement_id:
+        perimetre, code = "departement", collectivite.departement_id
+    elif collectivite.region_id:
+        perimetre, code = "region", collectivite.region_id
+    else:
+        return []
+    return list(
+        Competence.objects.filter(perimetre=perimetre, code_territoire=code)
+        .exclude(collectivite=collectivite)
+        .select_related("collectivite")
+        .order_by("niveau")
+    )
+
+
+def etablissement_fiche(uai: str) -> Etablissement:
+    """The établissement as its edit form needs it (no related rows)."""
+    return Etablissement.objects.select_related("commune").get(uai=uai)
+
+
 def etablissements_of(collectivite: Collectivite) -> QuerySet[Etablissement]:
     """The établissements a collectivité is compétente for."""
     return (

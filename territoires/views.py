@@ -208,7 +208,7 @@ def etablissement(request: HttpRequest, uai: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def etablissement_modifier(request: HttpRequest, uai: str) -> HttpResponse:
-    e = _get(selectors.etablissement_detail, uai.upper())
+    e = _get(selectors.etablissement_fiche, uai.upper())
     abilities = _require_ability(request, e, "edit")
     if isinstance(abilities, HttpResponse):
         return abilities
@@ -260,6 +260,7 @@ def collectivite(request: HttpRequest, code: str) -> HttpResponse:
             "tableau": selectors.compte_par_type_et_secteur(etablissements),
             "page": paginate(request, etablissements),
             "competences": selectors.competences_of(c),
+            "competences_cedees": selectors.competences_cedees(c),
             "historique": _historique(c, abilities),
             "breadcrumb": [("Territoires", reverse("territoires:academies")), (c.nom, None)],
         },

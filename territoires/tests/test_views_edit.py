@@ -247,6 +247,9 @@ def test_commune_transfers_its_ecoles_to_its_epci(client, rennes, ecole, metropo
     assert history_of(rennes).filter(action="territoires.competence.transferee", actor=agent).exists()
     page = client.get(metropole.get_absolute_url()).content.decode()
     assert "Délibération n° 2026-12" in page and "Transfert de compétence" in page and ecole.nom in page
+    commune_page = client.get(rennes.get_absolute_url()).content.decode()
+    assert "Compétences exercées par une autre collectivité sur son territoire" in commune_page
+    assert metropole.get_absolute_url() in commune_page and "depuis le 01/09/2026" in commune_page
     assert syndicat.pk  # a syndicat is a possible choice, not used here
 
 
