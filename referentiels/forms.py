@@ -106,4 +106,11 @@ class DiffForm(forms.Form):
     a = forms.IntegerField(label="Jusqu'à la version", min_value=1)
 
 
+class SimulationForm(forms.Form):
+    """An établissement profile, to show what each item requires of it."""
+
+    classes = forms.IntegerField(label="Nombre de classes", min_value=0, max_value=rules.MAXIMUM, required=False)
+    eleves = forms.IntegerField(label="Nombre d'élèves", min_value=0, max_value=rules.MAXIMUM, required=False)
+
+
 NIVEAUX = [n for n, _ in Niveau.choices]

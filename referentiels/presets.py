@@ -81,8 +81,10 @@ COUT_ENT_SECOND_DEGRE = {
     "cout_source": COUT_ENT["cout_source"].replace(" Prix pour le premier degré NON CONFIRMÉ.", ""),
 }
 
-SOURCE_SNEE = "Appel à projets SNÉÉ (2021), infographie ERUN DSDEN 58 « Appel à projets pour un socle numérique "
-"dans les écoles élémentaires »."
+SOURCE_SNEE = (
+    "Appel à projets SNÉÉ (2021), infographie ERUN DSDEN 58 « Appel à projets pour un socle numérique "
+    "dans les écoles élémentaires »."
+)
 
 
 def _item(code: str, domaine: str, libelle: str, regle: dict[str, Any], cout: dict[str, Any], **extra: Any) -> dict:

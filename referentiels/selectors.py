@@ -82,3 +82,14 @@ def diff_as_json(avant: Version, apres: Version) -> dict[str, object]:
             for code, changements in diff.modifies
         ],
     }
+
+
+def profil_de(etablissement: Any) -> rules.Profil:
+    """What the quantity rules need to know about an établissement (``territoires.Etablissement``)."""
+    return rules.Profil(niveau=etablissement.niveau, classes=etablissement.classes, eleves=etablissement.eleves)
+
+
+def besoins(version: Version, profil: rules.Profil) -> list[tuple[Item, int | None]]:
+    """Each item of ``version`` with the quantity it requires of the établissement (None: figure unknown)."""
+    items = getattr(version, "items_ordonnes", None) or list(version.items.order_by("ordre", "id"))
+    return [(item, rules.quantite_requise(item.regle_lue, profil)) for item in items]

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from core.audit import history_of
 from core.exports import export_format, export_response
 
-from . import selectors, services
-from .forms import AdoptionForm, AmendementForm, DiffForm, RejetForm
+from . import rules, selectors, services
+from .forms import AdoptionForm, AmendementForm, DiffForm, RejetForm, SimulationForm
 from .models import Amendement, Referentiel, Version
 
 
@@ -123,6 +123,17 @@ def version(request: HttpRequest, niveau: str, numero: int) -> HttpResponse:
             title=f"{niveau} v{numero}",
         )
     selectors.version_avec_items(v)
+    simulation = SimulationForm(request.GET if {"classes", "eleves"} & set(request.GET) else None)
+    quantites: dict[int, int | None] = {}
+    if simulation.is_bound and simulation.is_valid():
+        profil = rules.Profil(
+            niveau=v.referentiel.niveau,
+            classes=simulation.cleaned_data["classes"],
+            eleves=simulation.cleaned_data["eleves"],
+        )
+        quantites = {item.pk: quantite for item, quantite in selectors.besoins(v, profil)}
+        for item in v.items_ordonnes:
+            item.quantite_simulee = quantites[item.pk]
     courante = v.referentiel.version_adoptee()
     precedente = selectors.versions_visibles(request.user).filter(referentiel=v.referentiel, numero__lt=v.numero).last()
     return render(
@@ -133,6 +144,9 @@ def version(request: HttpRequest, niveau: str, numero: int) -> HttpResponse:
             "version": v,
             "abilities": v.get_abilities(request.user),
             "domaines": selectors.items_par_domaine(v),
+            "simulation": simulation,
+            "adresse": request.build_absolute_uri(v.get_absolute_url()),
+            "simule": bool(quantites),
             "courante": courante,
             "precedente": precedente,
             "amendement_source": getattr(v, "amendement_source", None),

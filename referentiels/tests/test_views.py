@@ -305,3 +305,23 @@ def test_admin_lit_une_version_adoptee_sans_la_modifier(client):
     client.post(f"/gestion/referentiels/version/{v1.pk}/change/", {"notes": "changé", "a_valider": "on"})
     v1.refresh_from_db()
     assert v1.notes != "changé"
+
+
+def test_calcul_pour_une_ecole_de_5_classes(client):
+    charger("ecole")
+    contenu = client.get("/referentiels/ecole/v1/?classes=5&eleves=120").content.decode()
+    assert "Pour cet établissement" in contenu
+    import re
+
+    lignes = {
+        code: re.sub(r"\s+", " ", ligne)
+        for code, ligne in re.findall(r"Code : ([a-z-]+)</span>(.*?)</tr>", contenu, flags=re.S)
+    }
+    assert "<td>5</td>" in lignes["videoprojecteur"]
+    assert "<td>1</td>" in lignes["classe-mobile"]
+    assert "<td>15 terminaux</td>" in lignes["classe-mobile-terminaux"]
+    assert "<td>Requis</td>" in lignes["ent"]
+    sans = client.get("/referentiels/ecole/v1/?eleves=120").content.decode()
+    assert "Inconnu : précisez le nombre de classes" in sans
+    erreur = client.get("/referentiels/ecole/v1/?classes=-2")
+    assert erreur.status_code == 200 and "Pour cet établissement" not in erreur.content.decode()
