@@ -153,7 +153,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
     fmt = export_format(request)
     if fmt:
         return _export_etablissements(request, fmt, selectors.recherche_etablissements(filtres), "etablissements")
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         resultats, plus = selectors.recherche_instantanee(filtres)
         return render(
             request,

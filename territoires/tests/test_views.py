@@ -81,6 +81,13 @@ def test_search_htmx_request_returns_only_the_results_fragment(client, rennes):
     assert "1 résultat" in html
 
 
+def test_htmx_history_restore_gets_the_full_page(client, rennes):
+    etab(uai="0350001A", nom="École Jean Jaurès", commune=rennes.commune)
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    html = client.get(reverse("territoires:recherche"), {"q": "jaures"}, headers=headers).content.decode()
+    assert "<html" in html and "École Jean Jaurès" in html
+
+
 def test_search_htmx_is_limited_to_twenty_with_a_link_to_all_results(client, rennes):
     for i in range(25):
         etab(uai=f"03501{i:02d}A", nom=f"École maternelle {i:02d}", commune=rennes.commune)
