@@ -59,8 +59,7 @@ class SeanceForm(DsfrFormMixin, forms.Form):
     titre = forms.CharField(label="Titre", max_length=200)
     date = forms.DateTimeField(
         label="Date et heure",
-        help_text="Format : 2026-12-03 14:00",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
     )
     mode = forms.ChoiceField(label="Mode", choices=Mode.choices)
     lieu = forms.CharField(label="Lieu", required=False, max_length=200)

@@ -86,3 +86,24 @@ def test_pages_propose_then_schedule(client, monde, pleniere):
     assert PointOrdreDuJour.objects.get(pk=point.pk).seance == pleniere
     response = client.post(f"/comite/points/{point.pk}/decliner/", {"motif": ""}, follow=True)
     assert "Indiquez le motif du refus" in texte(response)
+
+
+def test_secretariat_schedules_a_meeting_from_the_page(client, monde):
+    from comite.models import Seance
+
+    from .conftest import connecter, texte
+
+    connecter(client, monde.users["dne"])
+    donnees = {"type": "pleniere", "titre": "Plénière de janvier", "date": "2027-01-14T14:00", "mode": "hybride"}
+    response = client.post("/comite/seances/", {**donnees, "lieu": "DNE, Paris"}, follow=True)
+    assert "Une séance à distance ou hybride doit avoir un lien de visioconférence." in texte(response)
+    assert not Seance.objects.exists()
+    response = client.post(
+        "/comite/seances/",
+        {**donnees, "lieu": "DNE, Paris", "lien_visio": "https://webconf.example.org/j"},
+        follow=True,
+    )
+    assert "La séance est créée." in texte(response)
+    seance = Seance.objects.get()
+    assert (seance.mode, seance.lien_visio) == ("hybride", "https://webconf.example.org/j")
+    assert "Rejoindre la visioconférence" in texte(response)
