@@ -148,7 +148,12 @@ def stocks(ctx: Contexte, etablissements: Iterable[str] | None = None) -> dict[s
         )
     )
     resultat: dict[str, Stock] = defaultdict(Stock)
-    for uai, code, n, date, ancien in rows.iterator(chunk_size=10_000):
+    # The ORM builds the SQL; the rows are read from the cursor directly (plain integers, no converters).
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        brut = cursor.fetchall()
+    for uai, code, n, date, ancien in brut:
         s = resultat[uai]
         s.lignes[code] = n or 0
         s.date += date or 0
@@ -358,6 +363,7 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
     zero = [0] * n
     petites: dict[tuple[str, str, str], list[int]] = {}
     cellules: dict[tuple[Any, ...], list[int]] = {}
+    zones: dict[tuple[Any, Any], str] = {}
     taux_cellule: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
     for calcul in calculs:
         etab = calcul.cles
@@ -369,12 +375,16 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
                 cle = (echelon, str(code), niveau)
                 petites[cle] = _somme(petites.get(cle, zero), v)
         q = engine.quartile_de(etab.get("ips"), quartiles.get(niveau))
+        commune = (etab["commune__population"], etab["commune__superficie_km2"])
+        zone = zones.get(commune)
+        if zone is None:
+            zone = zones[commune] = engine.zone_densite(*commune)
         cellule = (
             etab["departement_id"],
             etab["academie_id"],
             etab["departement__region_id"],
             niveau,
-            engine.zone_densite(etab["commune__population"], etab["commune__superficie_km2"]),
+            zone,
             f"Q{q}" if q else "inconnu",
             etab["secteur"] or "inconnu",
         )
@@ -407,10 +417,8 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
                     taux[(echelon, str(code), niv)].extend(valeurs)
     resultat = {}
     for cle, vecteur in sommes.items():
-        vent: dict[str, Any] = {
-            dimension: {k: dict(zip(engine.CHAMPS_SYNTHESE, v, strict=True)) for k, v in valeurs.items()}
-            for dimension, valeurs in ventilations.get(cle, {}).items()
-        }
+        # Breakdowns keep the integer vectors (fields in ``engine.CHAMPS_SYNTHESE`` order): compact JSON.
+        vent: dict[str, Any] = {dimension: dict(valeurs) for dimension, valeurs in ventilations.get(cle, {}).items()}
         extremes = engine.decile_extremes(taux.get(cle, []))
         if extremes is not None:
             vent["deciles_taux"] = [str(extremes[0]), str(extremes[1])]
@@ -419,19 +427,21 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
 
 
 def _ecrire_agregats(agregats: dict, maintenant: dt.datetime) -> None:
-    objets = [
-        Agregat(
-            echelon=echelon,
-            code=code,
-            niveau=niveau,
-            synthese=dict(zip(engine.CHAMPS_SYNTHESE, vecteur, strict=True)),
-            ventilations=vent,
-            calcule_le=maintenant,
-        )
+    """Replace every aggregate (raw inserts: the JSON is encoded once, compactly)."""
+    table = connection.ops.quote_name(Agregat._meta.db_table)
+    colonnes = ("echelon", "code", "niveau", "synthese", "ventilations", "calcule_le")
+    sql = f"INSERT INTO {table} ({', '.join(colonnes)}) VALUES ({', '.join(['%s'] * len(colonnes))})"  # noqa: S608
+    quand = connection.ops.adapt_datetimefield_value(maintenant)
+    noms = engine.CHAMPS_SYNTHESE
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    lignes = [
+        (echelon, code, niveau, dumps(dict(zip(noms, vecteur, strict=True))), dumps(vent), quand)
         for (echelon, code, niveau), (vecteur, vent) in agregats.items()
     ]
     Agregat.objects.all().delete()
-    Agregat.objects.bulk_create(objets, batch_size=TAILLE_LOT)
+    with connection.cursor() as cursor:
+        for debut in range(0, len(lignes), TAILLE_LOT):
+            cursor.executemany(sql, lignes[debut : debut + TAILLE_LOT])
 
 
 def quartiles_ips(

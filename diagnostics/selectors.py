@@ -78,6 +78,12 @@ def synthese(agregat: Agregat) -> engine.Synthese:
     return engine.synthese_de_vecteur(agregat.synthese.get(n, 0) for n in engine.CHAMPS_SYNTHESE)
 
 
+def ventilation(agregat: Agregat, dimension: str) -> list[tuple[str, engine.Synthese]]:
+    """An equity breakdown of an aggregate (zone, ips, secteur): value → figures."""
+    valeurs = agregat.ventilations.get(dimension, {})
+    return [(valeur, engine.synthese_de_vecteur(v)) for valeur, v in sorted(valeurs.items())]
+
+
 def agregat(echelon: str, code: str, niveau: str = "") -> Agregat | None:
     return Agregat.objects.filter(echelon=echelon, code=code, niveau=niveau).first()
 

@@ -98,11 +98,13 @@ def test_agregats_sommes_des_parties_et_ventilations():
     assert _synthese("departement", "35") == nation
     assert _synthese("collectivite", str(monde.rennes.pk)).etablissements == 1  # the private école is not Rennes'
     agregat = Agregat.objects.get(echelon="nation", code="FR", niveau="")
-    zones = agregat.ventilations["zone"]
+    zones = dict(selectors.ventilation(agregat, "zone"))
     assert set(zones) == {"urbain", "rural"}  # Acigné: 40 hab/km², the collège is rural
-    assert zones["rural"]["etablissements"] == 1
-    assert sum(v["cout_socle"] for v in zones.values()) == agregat.synthese["cout_socle"]
-    assert set(agregat.ventilations["secteur"]) == {"public", "prive_sous_contrat"}
+    assert zones["rural"].etablissements == 1
+    assert zones["rural"] + zones["urbain"] == nation
+    secteurs = dict(selectors.ventilation(agregat, "secteur"))
+    assert set(secteurs) == {"public", "prive_sous_contrat"}
+    assert secteurs["prive_sous_contrat"].diagnostiques == 1
     assert nation.simules == 4
 
 
