@@ -184,3 +184,28 @@ def test_brouillon_consultation_publication():
     assert publiee.etat == EtatVersion.ADOPTEE and v1.etat == EtatVersion.REMPLACEE
     with pytest.raises(ValidationError):
         services.version_publier(version=publiee, actor=None)
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (
+            [
+                {"code": "vp", "domaine": "classe", "libelle": "VP", "regle": {"type": "par_classe", "quantite": 1}},
+                {"code": "vp", "domaine": "classe", "libelle": "VP2", "regle": {"type": "presence"}},
+            ],
+            "Item 2 : le code « vp » est en double.",
+        ),
+        (
+            [{"code": "vp", "domaine": "classe", "libelle": "VP", "regle": {"type": "par_classes", "quantite": 3}}],
+            "Item « vp », règle, champ « classes » : un nombre entier est attendu",
+        ),
+    ],
+)
+def test_chargement_invalide_ne_cree_rien(items, message):
+    with pytest.raises(ValidationError) as exc:
+        services.referentiel_charger_version_initiale(
+            niveau="ecole", titre="T", description="", items=items, a_valider=False
+        )
+    assert message in exc.value.messages[0]
+    assert not Referentiel.objects.exists() and not Version.objects.exists()
