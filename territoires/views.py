@@ -28,6 +28,16 @@ ACTIONS = {
 }
 
 
+DETAILS = {
+    "commune": "Commune",
+    "vers": "Vers",
+    "ancienne": "Ancienne collectivité",
+    "depuis": "Depuis",
+    "fondement": "Fondement",
+    "etablissements_recalcules": "Établissements recalculés",
+}
+
+
 def _historique(obj: Any, abilities: dict[str, bool]) -> list[dict[str, Any]] | None:
     """The audit entries of ``obj`` in French (field labels, action names), or None when not allowed."""
     if not abilities.get("view_history"):
@@ -44,7 +54,7 @@ def _historique(obj: Any, abilities: dict[str, bool]) -> list[dict[str, Any]] | 
                 "action": entry.action,
                 "label": ACTIONS.get(entry.action, entry.action),
                 "changes": [(labels.get(name, name).capitalize(), *values) for name, values in champs.items()],
-                "details": data,
+                "details": [(DETAILS.get(key, key), value) for key, value in data.items()],
             }
         )
     return entries
