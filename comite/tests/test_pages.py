@@ -1,5 +1,7 @@
 """Every page of the comité renders for the people who may see it, and says what it is about."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -13,8 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def comite_charge(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("charger_referentiels", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("charger_comite", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("charger_referentiels", stdout=io.StringIO())
+    call_command("charger_comite", stdout=io.StringIO())
 
 
 def test_public_pages(client, comite_charge):

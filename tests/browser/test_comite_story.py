@@ -124,3 +124,43 @@ def _option(page: Page, label: str, contient: str) -> str:
     """The label of the option of the select ``label`` that contains ``contient``."""
     options = page.get_by_label(label).locator("option").all_inner_texts()
     return next(o for o in options if contient in o)
+
+
+def test_comite_pages_are_accessible_for_the_public_and_the_secretariat(page: Page, socle_live: Socle) -> None:
+    socle_live.manage("charger_referentiels")
+    socle_live.manage("charger_comite", "--sans-histoire")
+
+    # The public: the comité's home, its composition and its published decisions; the rest asks to log in.
+    for url, titre in (
+        ("/comite/", "Comité des partenaires du numérique pour l’éducation"),
+        ("/comite/organisations/", "Organisations membres du comité"),
+        ("/comite/decisions/", "Décisions et avis du comité"),
+    ):
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(titre)
+        assert_accessible(page, f"{url} (public)")
+    page.goto("/comite/seances/")
+    page.wait_for_url(re.compile(r"/comptes/connexion/"))
+
+    # The secrétariat: every list and the forms it fills in.
+    login(page, *socle_live.compte("dne"))
+    page.get_by_role("link", name="Comité des partenaires").first.click()
+    expect(page.get_by_role("heading", name="Prochaines séances")).to_be_visible()
+    assert_accessible(page, "l'accueil du comité (secrétariat)")
+    for url, titre in (
+        ("/comite/seances/", "Séances du comité"),
+        ("/comite/points/", "Points à l’ordre du jour"),
+        ("/comite/groupes/", "Groupes de travail"),
+        ("/comite/conventions/", "Registre des conventions"),
+    ):
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(titre)
+        assert_accessible(page, url)
+    page.get_by_role("link", name=re.compile("Convention-cadre de partenariat")).click()
+    expect(page.get_by_role("heading", name="Conventions de mise en œuvre")).to_be_visible()
+    assert_accessible(page, "une convention-cadre et son formulaire de dépôt")
+    page.goto("/comite/points/")
+    page.get_by_label("Titre du point").fill("Sobriété numérique des équipements")
+    page.get_by_role("button", name="Proposer le point").click()
+    expect(page.get_by_text("Votre proposition est transmise au secrétariat du comité.")).to_be_visible()
+    assert_accessible(page, "un point proposé, vu du secrétariat")
