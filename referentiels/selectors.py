@@ -93,3 +93,25 @@ def besoins(version: Version, profil: rules.Profil) -> list[tuple[Item, int | No
     """Each item of ``version`` with the quantity it requires of the établissement (None: figure unknown)."""
     items = getattr(version, "items_ordonnes", None) or list(version.items.order_by("ordre", "id"))
     return [(item, rules.quantite_requise(item.regle_lue, profil)) for item in items]
+
+
+def apercu_amendement(amendement: Amendement) -> tuple[dict[str, object] | None, str]:
+    """What adopting ``amendement`` now would change to the adopted version: (diff as JSON, error message)."""
+    from .services import items_de
+
+    courante = amendement.referentiel.version_adoptee()
+    avant = items_de(courante)
+    try:
+        apres = rules.appliquer_modifications(avant, amendement.modifications_data())
+    except rules.RegleInvalide as exc:
+        return None, exc.message
+    diff = rules.diff_items(avant, apres)
+    return {
+        "version": courante.numero if courante else None,
+        "ajoutes": [{"code": code, **apres[code]} for code in diff.ajoutes],
+        "supprimes": [{"code": code, **avant[code]} for code in diff.supprimes],
+        "modifies": [
+            {"code": code, "changements": [{"champ": c.champ, "avant": c.avant, "apres": c.apres} for c in changements]}
+            for code, changements in diff.modifies
+        ],
+    }, ""

@@ -295,6 +295,7 @@ def _amendement(request: HttpRequest, pk: int) -> Amendement:
 
 def amendement(request: HttpRequest, pk: int) -> HttpResponse:
     a = _amendement(request, pk)
+    apercu, conflit = selectors.apercu_amendement(a) if a.ouvert else (None, "")
     return render(
         request,
         "referentiels/amendement.html",
@@ -304,6 +305,8 @@ def amendement(request: HttpRequest, pk: int) -> HttpResponse:
             "abilities": a.get_abilities(request.user),
             "modifications": a.modifications.all(),
             "courante": a.referentiel.version_adoptee(),
+            "apercu": apercu,
+            "conflit": conflit,
             "rejet_form": RejetForm(),
             "adoption_form": AdoptionForm(),
             "historique": history_of(a)[:20] if request.user.is_authenticated else [],

@@ -325,3 +325,16 @@ def test_calcul_pour_une_ecole_de_5_classes(client):
     assert "Inconnu : précisez le nombre de classes" in sans
     erreur = client.get("/referentiels/ecole/v1/?classes=-2")
     assert erreur.status_code == 200 and "Pour cet établissement" not in erreur.content.decode()
+
+
+def test_apercu_et_conflit_sur_la_page_amendement(client):
+    v1 = charger("ecole")
+    premier = jusqu_a_inscrit(proposer(v1, [{"operation": "suppression", "code": "micro"}]))
+    second = proposer(v1, [{"operation": "modification", "code": "micro", "donnees": {"libelle": "Micro-casque"}}])
+    login(client, membre_comite())
+    contenu = client.get(second.get_absolute_url()).content.decode()
+    assert "Effet sur la version en vigueur (version 1)" in contenu and "Micro-casque" in contenu
+    services.amendement_adopter(amendement=premier, actor=None)
+    contenu = client.get(second.get_absolute_url()).content.decode()
+    assert "ne s'applique plus à la version en vigueur" in contenu
+    assert "impossible de modifier l&#x27;item « micro »" in contenu
