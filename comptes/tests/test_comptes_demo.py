@@ -79,6 +79,7 @@ def test_one_account_per_role_on_real_organisations(tmp_path):
     assert par_identifiant["directeur.ecole"].organisation.etablissement == monde["ecole"]
     assert par_identifiant["inspecteur.ien"].organisation.circonscription == monde["circonscription"]
     assert par_identifiant["instructeur.rennes"].organisation.academie_id == "14"
+    assert par_identifiant["instructeur.rennes"].organisation.nom == "Académie de Rennes"
     assert par_identifiant["dne.national"].organisation.type == TypeOrganisation.MINISTERE
     assert par_identifiant["comite.amrf"].organisation.sigle == "AMRF"
     assert not User.objects.filter(is_staff=True).exists()

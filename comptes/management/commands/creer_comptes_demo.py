@@ -87,7 +87,7 @@ def comptes_attendus() -> list[CompteDemo]:
         organisation, _ = Organisation.objects.get_or_create(
             **{type_: objet},
             defaults={
-                "nom": getattr(objet, "nom", str(objet)),
+                "nom": str(objet) if isinstance(objet, Academie) else objet.nom,
                 "type": type_,
                 "siren": getattr(objet, "siren", None) or "",
             },
