@@ -354,12 +354,18 @@ def competence_transfert(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def academies(request: HttpRequest) -> HttpResponse:
+    liste = selectors.academies_avec_departements()
+    fmt = export_format(request)
+    if fmt:
+        rows = [[a.code, str(a), d.code, d.nom, d.n] for a in liste for d in a.departements.all()]
+        headers = ["Code académie", "Académie", "Code département", "Département", "Établissements"]
+        return export_response(fmt=fmt, filename="academies-departements", headers=headers, rows=rows)
     return render(
         request,
         "territoires/academies.html",
         {
             "title": "Académies et départements",
-            "academies": selectors.academies_avec_departements(),
+            "academies": liste,
             "sans_academie": selectors.departements_sans_academie(),
             "tableau": selectors.compte_national(),
             "breadcrumb": [("Territoires", None)],

@@ -366,6 +366,9 @@ def test_academie_page_and_list_of_academies(client, deux_departements):
     listing = client.get(reverse("territoires:academies")).content.decode()
     assert reverse("territoires:academie", args=["14"]) in listing
     assert reverse("territoires:departement", args=["29"]) in listing
+    listing_csv = client.get(reverse("territoires:academies"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert listing_csv.splitlines()[0] == "Code académie;Académie;Code département;Département;Établissements"
+    assert "14;Académie de Rennes;35;Ille-et-Vilaine;3" in listing_csv
     ods = client.get(reverse("territoires:academie", args=["14"]), {"format": "ods"})
     data = tablib.Dataset().load(ods.content, format="ods")
     assert data.headers[1] == "Collectivité"
