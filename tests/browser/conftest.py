@@ -49,6 +49,8 @@ class Preparation:
         return self.result
 
     def close(self) -> None:
+        if self.thread.is_alive():
+            harness.cancel()
         self.thread.join(PREPARATION_TIMEOUT)
         try:
             self.stack.close()

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -58,6 +59,11 @@ class Socle:
         return run_manage(self.env, *args, timeout=timeout)
 
 
+# The commands running now, so that a session ending early can stop them.
+RUNNING: set[subprocess.Popen] = set()
+CANCELLED = threading.Event()
+
+
 def run_manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     return run_python(env, str(BASE_DIR / "manage.py"), *args, timeout=timeout)
 
@@ -65,17 +71,34 @@ def run_manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
 def run_python(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     """Run Python in the project with ``env``; its standard output, or an error with the end of both outputs."""
     started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, *args], env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=timeout, check=False
-    )
     command = " ".join(args)
+    if CANCELLED.is_set():
+        raise RuntimeError(f"`python {command}` : préparation annulée")
+    with subprocess.Popen(
+        [sys.executable, *args], env=env, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        RUNNING.add(proc)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+        finally:
+            RUNNING.discard(proc)
     if proc.returncode != 0:
         raise RuntimeError(
-            f"`python {command}` a échoué (code {proc.returncode}) :\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+            f"`python {command}` a échoué (code {proc.returncode}) :\n{stdout[-3000:]}\n{stderr[-5000:]}"
         )
     if os.environ.get("SOCLE_BROWSER_VERBOSE"):
         print(f"[browser] python {command}: {time.monotonic() - started:.1f}s", file=sys.stderr)
-    return proc.stdout
+    return stdout
+
+
+def cancel() -> None:
+    """Stop a preparation under way (the session ends early): its commands fail, and everything is undone."""
+    CANCELLED.set()
+    for proc in list(RUNNING):
+        proc.terminate()
 
 
 def free_port() -> int:
@@ -133,6 +156,8 @@ def start_server(env: dict[str, str], log: Path, timeout: float = 60) -> Iterato
     try:
         deadline = time.monotonic() + timeout
         while True:
+            if CANCELLED.is_set():
+                raise RuntimeError("Démarrage du serveur annulé")
             if proc.poll() is not None:
                 raise RuntimeError(f"Le serveur s'est arrêté (code {proc.returncode}) :\n{log.read_text()[-5000:]}")
             try:
