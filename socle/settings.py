@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "referentiels",
     "comite",
     "diagnostics",
+    "appels",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,7 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", defau
 OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
 OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
 OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_CALLBACK_CLASS = "comptes.oidc.ProConnectCallbackView"
 OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email given_name usual_name siret")
 PROCONNECT_ENABLED = bool(OIDC_RP_CLIENT_ID and OIDC_OP_AUTHORIZATION_ENDPOINT)
 if PROCONNECT_ENABLED:
