@@ -31,12 +31,12 @@ demo: setup
 ## system-deps: Debian's Chromium for the browser tests (installed when missing and root).
 system-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Installez Chromium : sudo apt-get install chromium" >&2; exit 1; fi; fi
 
-## test: the whole suite (unit, integration, browser) on DATABASE_URL (SQLite by default).
+## test: the whole suite (unit, integration, browser) on DATABASE_URL (SQLite by default); PYTEST_ARGS to narrow it.
 test: $(STAMP) system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
