@@ -5,9 +5,13 @@ Enabled when ``OIDC_RP_CLIENT_ID`` and ``OIDC_OP_AUTHORIZATION_ENDPOINT`` are se
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from .models import User
 
@@ -71,3 +75,19 @@ class ProConnectBackend(OIDCAuthenticationBackend):
             n += 1
             username = f"{base}-{n}"
         return username
+
+
+class ProConnectCallbackView(OIDCAuthenticationCallbackView):
+    """Back from ProConnect: on failure, return to the login page and say so (instead of the home page)."""
+
+    @property
+    def failure_url(self) -> str:
+        return reverse("comptes:login")
+
+    def login_failure(self) -> HttpResponse:
+        messages.error(
+            self.request,
+            "La connexion avec ProConnect n'a pas abouti. Réessayez, ou contactez l'équipe de Socle si le problème "
+            "persiste.",
+        )
+        return super().login_failure()

@@ -118,6 +118,8 @@ def test_an_address_linked_to_another_proconnect_identity_is_not_taken_over(prov
 
     assert SESSION_KEY not in client.session
     assert response.status_code == 302
+    assert response["Location"] == reverse("comptes:login")
+    assert "La connexion avec ProConnect n&#x27;a pas abouti" in client.get(response["Location"]).text
     other.refresh_from_db()
     assert other.oidc_sub == "another-identity"
     assert User.objects.count() == 1
@@ -139,3 +141,15 @@ def test_a_forged_callback_does_not_log_anyone_in(provider):
     assert response.status_code in (302, 400)
     assert SESSION_KEY not in client.session
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refusal_at_the_provider_returns_to_the_login_page_with_a_message(provider):
+    client = Client()
+    start = client.get(reverse("oidc_authentication_init"))
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    response = client.get(reverse("oidc_authentication_callback"), {"error": "access_denied", "state": state})
+    assert response["Location"] == reverse("comptes:login")
+    page = client.get(response["Location"])
+    assert "ProConnect n&#x27;a pas abouti" in page.text
+    assert SESSION_KEY not in client.session
