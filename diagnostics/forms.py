@@ -1,0 +1,52 @@
+from django import forms
+
+from .models import Emplacement, EtatMateriel, Inventaire
+
+ANNEE_MIN = 1980
+
+
+class ConnectiviteForm(forms.ModelForm):
+    class Meta:
+        model = Inventaire
+        fields = [
+            "debit_mbits",
+            "salles_connectees",
+            "couverture_wifi",
+            "internet_direction",
+            "ent",
+            "ent_nom",
+            "filtrage",
+            "charte",
+            "accompagnement",
+            "maintenance",
+            "publie",
+        ]
+
+
+class LigneForm(forms.Form):
+    item_code = forms.ChoiceField(label="Item du référentiel")
+    designation = forms.CharField(label="Désignation (modèle, marque)", max_length=255, required=False)
+    quantite = forms.IntegerField(label="Quantité", min_value=1, max_value=10_000, initial=1)
+    emplacement = forms.ChoiceField(label="Emplacement", choices=Emplacement.choices, initial=Emplacement.CLASSE)
+    emplacement_detail = forms.CharField(label="Précision (classe, salle)", max_length=120, required=False)
+    annee_acquisition = forms.IntegerField(label="Année d'acquisition", required=False, min_value=ANNEE_MIN)
+    etat = forms.ChoiceField(label="État", choices=EtatMateriel.choices, initial=EtatMateriel.BON)
+    numero_serie = forms.CharField(label="Numéro de série", max_length=120, required=False)
+
+    def __init__(self, *args, codes: dict[str, str], annee: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item_code"].choices = [(c, f"{libelle} ({c})") for c, libelle in codes.items()]
+        self.fields["annee_acquisition"] = forms.IntegerField(
+            label="Année d'acquisition", required=False, min_value=ANNEE_MIN, max_value=annee
+        )
+
+
+class ImportForm(forms.Form):
+    fichier = forms.FileField(
+        label="Fichier d'inventaire",
+        help_text="CSV (séparateur « ; »), XLSX ou ODS, selon le modèle ; 5 Mo au plus.",
+    )
+
+
+class CommentaireForm(forms.Form):
+    texte = forms.CharField(label="Commentaire", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

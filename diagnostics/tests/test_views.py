@@ -1,0 +1,178 @@
+"""Pages: permission matrix, the import (preview with line errors, nothing written, then all or nothing), dashboards."""
+
+import pytest
+from django.urls import reverse
+
+from diagnostics import calcul, services
+from diagnostics.models import Diagnostic, Inventaire, LigneInventaire
+from referentiels.tests.factories import login
+from territoires.models import Etablissement
+
+from .factories import agent, construire, directeur, dne, instructeur
+
+pytestmark = pytest.mark.django_db
+
+ENTETE = "uai;item;designation;quantite;emplacement;precision_emplacement;annee_acquisition;etat;numero_serie\n"
+
+
+def _fichier(contenu: str, nom: str = "inventaire.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(nom, contenu.encode("utf-8"), content_type="text/csv")
+
+
+@pytest.fixture
+def monde():
+    m = construire()
+    services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=5)
+    calcul.recalculer_tout()
+    return m
+
+
+def _page(client, uai):
+    return client.get(reverse("diagnostics:etablissement", args=[uai]))
+
+
+@pytest.mark.parametrize(
+    "role, voit_a, modifie_a",
+    [
+        ("anonyme", False, False),
+        ("agent_rennes", True, True),
+        ("agent_bruz", False, False),
+        ("agent_departement", False, False),
+        ("directeur_a", True, False),
+        ("directeur_b", False, False),
+        ("instructeur", True, False),
+        ("dne", True, False),
+    ],
+)
+def test_matrice_des_permissions_sur_l_inventaire_de_l_ecole_a(client, monde, role, voit_a, modifie_a):
+    users = {
+        "agent_rennes": lambda: agent(monde.rennes),
+        "agent_bruz": lambda: agent(monde.bruz),
+        "agent_departement": lambda: agent(monde.departement),
+        "directeur_a": lambda: directeur(monde.ecole_a),
+        "directeur_b": lambda: directeur(monde.ecole_b),
+        "instructeur": lambda: instructeur(monde.ecole_a.academie),
+        "dne": dne,
+    }
+    if role != "anonyme":
+        login(client, users[role]())
+    reponse = _page(client, monde.ecole_a.uai)
+    if voit_a:
+        assert reponse.status_code == 200
+        assert "Coût pour atteindre le socle" in reponse.content.decode()
+        assert "Inventaire simulé" in reponse.content.decode()
+    else:
+        assert reponse.status_code in (302, 403)
+    modifier = client.get(reverse("diagnostics:inventaire_modifier", args=[monde.ecole_a.uai]))
+    assert (modifier.status_code == 200) == modifie_a
+    avant = LigneInventaire.objects.filter(etablissement=monde.ecole_a).count()
+    client.post(
+        reverse("diagnostics:inventaire_modifier", args=[monde.ecole_a.uai]),
+        {"action": "ajouter", "item_code": "videoprojecteur", "quantite": 2, "emplacement": "classe", "etat": "bon"},
+    )
+    apres = LigneInventaire.objects.filter(etablissement=monde.ecole_a).count()
+    assert apres == avant + (1 if modifie_a else 0)
+
+
+def test_inventaire_publie_lisible_par_tous(client, monde):
+    assert _page(client, monde.ecole_b.uai).status_code == 302
+    services.inventaire_modifier(etablissement=monde.ecole_b, user=agent(monde.bruz), donnees={"publie": True})
+    assert _page(client, monde.ecole_b.uai).status_code == 200
+
+
+def test_le_directeur_commente_son_ecole(client, monde):
+    login(client, directeur(monde.ecole_a))
+    reponse = client.post(
+        reverse("diagnostics:etablissement", args=[monde.ecole_a.uai]), {"texte": "Le TNI du CM1 est en panne."}
+    )
+    assert reponse.status_code == 302
+    assert "Le TNI du CM1 est en panne." in _page(client, monde.ecole_a.uai).content.decode()
+
+
+def test_import_avec_une_ligne_fausse_puis_corrigee(client, monde):
+    user = agent(monde.rennes)
+    login(client, user)
+    url = reverse("diagnostics:importer")
+    assert client.get(url).status_code == 200
+    avant = sorted(LigneInventaire.objects.filter(etablissement=monde.ecole_a).values_list("item_code", "quantite"))
+    mauvais = (
+        ENTETE
+        + "0350001A;videoprojecteur;VPI;5;classe;;2021;bon;\n"
+        + "0350001A;poste-enseignant;Portable;beaucoup;classe;;2020;bon;\n"
+        + "0350002B;videoprojecteur;VPI;1;classe;;2021;bon;\n"
+    )
+    reponse = client.post(url, {"action": "apercu", "fichier": _fichier(mauvais)})
+    page = reponse.content.decode()
+    assert "2 ligne(s) en erreur" in page
+    assert "« beaucoup » n&#x27;est pas un nombre entier" in page or "« beaucoup » n'est pas un nombre entier" in page
+    assert "0350002B est inconnu ou hors de votre compétence" in page
+    assert "Appliquer l" not in page
+    apres = sorted(LigneInventaire.objects.filter(etablissement=monde.ecole_a).values_list("item_code", "quantite"))
+    assert apres == avant  # nothing written
+    bon = (
+        ENTETE
+        + "0350001A;videoprojecteur;VPI;5;classe;;2021;bon;\n0350001A;poste-enseignant;Portable;5;classe;;2020;bon;\n"
+    )
+    reponse = client.post(url, {"action": "apercu", "fichier": _fichier(bon)})
+    page = reponse.content.decode()
+    assert "2 ligne(s) valide(s)" in page
+    assert (
+        sorted(LigneInventaire.objects.filter(etablissement=monde.ecole_a).values_list("item_code", "quantite"))
+        == avant
+    )
+    jeton = client.session["diagnostics_import"]["jeton"]
+    reponse = client.post(url, {"action": "appliquer", "jeton": jeton})
+    assert reponse.status_code == 302
+    assert sorted(LigneInventaire.objects.filter(etablissement=monde.ecole_a).values_list("item_code", "quantite")) == [
+        ("poste-enseignant", 5),
+        ("videoprojecteur", 5),
+    ]
+    inventaire = Inventaire.objects.get(pk=monde.ecole_a.pk)
+    assert not inventaire.simule
+    diagnostic = Diagnostic.objects.get(etablissement=monde.ecole_a)
+    lignes = {ligne[0]: ligne for ligne in diagnostic.lignes}
+    assert lignes["videoprojecteur"][4] == 0  # no gap left
+    page = _page(client, monde.ecole_a.uai).content.decode()
+    assert "Inventaire importé" in page
+
+
+def test_import_reserve_aux_collectivites(client, monde):
+    login(client, directeur(monde.ecole_a))
+    assert client.get(reverse("diagnostics:importer")).status_code == 403
+
+
+def test_modele_telechargeable(client):
+    reponse = client.get(reverse("diagnostics:modele") + "?format=csv")
+    assert reponse.status_code == 200
+    texte = reponse.content.decode("utf-8-sig")
+    assert (
+        texte.splitlines()[0]
+        == "uai;item;designation;quantite;emplacement;precision_emplacement;annee_acquisition;etat;numero_serie"
+    )
+    assert client.get(reverse("diagnostics:modele") + "?format=xlsx").status_code == 200
+
+
+def test_tableau_de_bord_departement_et_export(client, monde):
+    url = reverse("diagnostics:territoire", args=["departement", "35"])
+    page = client.get(url).content.decode()
+    assert "Diagnostics numériques : Ille-et-Vilaine (35)" in page
+    assert "Terminaux pour 100 élèves" in page
+    assert "simulés" in page
+    assert "Rural ou urbain" in page
+    reponse = client.get(url + "?format=csv")
+    assert reponse.status_code == 200
+    lignes = reponse.content.decode("utf-8-sig").splitlines()
+    assert lignes[0].startswith("Territoire;Établissements;Diagnostiqués")
+    assert lignes[1].startswith("Ille-et-Vilaine (35);4;4;")
+    assert client.get(reverse("diagnostics:nation")).status_code == 200
+
+
+def test_une_collectivite_d_une_ecole_n_est_pas_diffusee_au_public(client, monde):
+    url = reverse("diagnostics:territoire", args=["collectivite", str(monde.rennes.pk)])
+    page = client.get(url).content.decode()
+    assert "ne sont pas diffusés" in page
+    login(client, agent(monde.rennes))
+    page = client.get(url).content.decode()
+    assert "Coût pour atteindre le socle" in page
