@@ -7,6 +7,7 @@ urlpatterns = [
     path("referentiels/", include("referentiels.urls")),
     path("comite/", include("comite.urls")),
     path("", include("territoires.urls")),
+    path("", include("diagnostics.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("gestion/", admin.site.urls),
     path("api/", include("socle.api_urls")),
