@@ -16,6 +16,7 @@ MENU = [
     ("territoires:recherche", "Établissements"),
     ("territoires:academies", "Territoires"),
     ("referentiels:liste", "Référentiels"),
+    ("diagnostics:nation", "Diagnostics"),
     ("comite:index", "Comité des partenaires"),
 ]
 
