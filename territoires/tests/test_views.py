@@ -222,6 +222,15 @@ def test_private_school_explains_that_equipment_is_not_a_public_duty(client, ren
     assert "n'incombe pas à une collectivité publique" in html
 
 
+def test_only_web_addresses_are_links(client, rennes):
+    etab(uai="0350001A", commune=rennes.commune, site_web="javascript:alert(1)")
+    etab(uai="0350002B", commune=rennes.commune, site_web="https://ecole.example.fr")
+    html = client.get(reverse("territoires:etablissement", args=["0350001A"])).content.decode()
+    assert 'href="javascript' not in html and "javascript:alert(1)" in html
+    html = client.get(reverse("territoires:etablissement", args=["0350002B"])).content.decode()
+    assert 'href="https://ecole.example.fr"' in html
+
+
 def test_unknown_uai_is_404(client):
     assert client.get(reverse("territoires:etablissement", args=["9999999Z"])).status_code == 404
 
