@@ -11,12 +11,36 @@ from collections.abc import Mapping
 # --- Text -------------------------------------------------------------------------------------------------------
 
 
+class _SansAccent(dict[int, str]):
+    """Character → its compatibility decomposition without combining marks, computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        forme = "".join(c for c in decomposed if not unicodedata.combining(c))
+        self[code] = forme
+        return forme
+
+
+class _Alphanumerique(dict[int, str]):
+    """Character → itself if alphanumeric, else a space."""
+
+    def __missing__(self, code: int) -> str:
+        forme = chr(code) if chr(code).isalnum() else " "
+        self[code] = forme
+        return forme
+
+
+_SANS_ACCENT = _SansAccent()
+_ALPHANUMERIQUE = _Alphanumerique()
+
+
 def normalise_recherche(text: str) -> str:
-    """Lower-case, accent-free, single-spaced text: the form in which names are searched."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    cleaned = "".join(c if c.isalnum() else " " for c in ascii_only)
-    return " ".join(cleaned.split())
+    """Lower-case, accent-free, single-spaced text: the form in which names are searched.
+
+    Same result as decomposing (NFKD), dropping combining marks, lower-casing, then replacing every
+    non-alphanumeric character by a space; done with two cached translation tables, for speed.
+    """
+    return " ".join(text.translate(_SANS_ACCENT).lower().translate(_ALPHANUMERIQUE).split())
 
 
 # --- UAI --------------------------------------------------------------------------------------------------------

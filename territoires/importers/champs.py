@@ -15,6 +15,9 @@ from territoires.rules import (
 
 from .readers import Erreurs
 
+_RENTREES: dict[str, str] = {}
+_DECIMAUX: dict[tuple[str, str], Decimal] = {}
+
 
 class Contexte:
     """Where we are: file and line, to name them in messages."""
@@ -77,14 +80,23 @@ class Contexte:
             return None
         return int(nombre)
 
-    def decimal(self, valeur: str, colonne: str, places: str = "0.1") -> Decimal | None:
+    def decimal(self, valeur: str, colonne: str, places: str = "0.1", maximum: int = 9999) -> Decimal | None:
+        """A decimal rounded to ``places``, below ``maximum`` in absolute value (the size of the column)."""
         if not valeur:
             return None
+        connu = _DECIMAUX.get((valeur, places))
+        if connu is not None:
+            return connu
         try:
-            return Decimal(valeur.replace(",", ".")).quantize(Decimal(places))
+            nombre = Decimal(valeur.replace(",", ".")).quantize(Decimal(places))
         except InvalidOperation:
             self.erreur(colonne, f"nombre attendu, lu « {valeur} »")
             return None
+        if not nombre.is_finite() or abs(nombre) > maximum:
+            self.erreur(colonne, f"nombre hors limites, lu « {valeur} »")
+            return None
+        _DECIMAUX[(valeur, places)] = nombre
+        return nombre
 
     def flottant(self, valeur: str, colonne: str, borne: float) -> float | None:
         if not valeur:
@@ -101,10 +113,15 @@ class Contexte:
 
     def rentree(self, valeur: str, colonne: str = "rentree") -> str | None:
         """``2022-2023`` (or ``2022``, the year of the rentrée)."""
+        connue = _RENTREES.get(valeur)
+        if connue is not None:
+            return connue
         v = valeur.strip()
         if len(v) == 4 and v.isdigit():
-            return f"{v}-{int(v) + 1}"
+            _RENTREES[valeur] = f"{v}-{int(v) + 1}"
+            return _RENTREES[valeur]
         if len(v) == 9 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit() and int(v[5:]) == int(v[:4]) + 1:
+            _RENTREES[valeur] = v
             return v
         self.erreur(colonne, f"rentrée scolaire « {valeur} » invalide (attendu 2022-2023)")
         return None

@@ -8,7 +8,6 @@ a commune (taken from the ``membres`` of ``epci.json``). Areas and representativ
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -286,14 +285,11 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
                     continue
                 vus.add(code)
                 commune = ref.communes.get(code)
-                superficie = ctx.decimal(row["superficie_km2"], "superficie_km2", "0.01")
+                superficie = ctx.decimal(row["superficie_km2"], "superficie_km2", "0.01", 99_999_999)
                 lat = ctx.flottant(row.get("lat", ""), "lat", 90)
                 lng = ctx.flottant(row.get("lng", ""), "lng", 180)
                 if commune is None:
                     continue  # COG 2024 code merged since
-                if superficie is not None and superficie >= Decimal("100000000"):
-                    ctx.erreur("superficie_km2", f"superficie improbable : {superficie}")
-                    continue
                 commune["superficie_km2"] = superficie
                 commune["latitude"] = lat
                 commune["longitude"] = lng

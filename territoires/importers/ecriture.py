@@ -70,7 +70,8 @@ def synchroniser(
     return compte
 
 
-_A_PREPARER = (models.DecimalField, models.DateTimeField, models.DateField, models.JSONField)
+# Decimals go to the drivers as they are (Django's adapt_decimalfield_value is the identity on SQLite and PostgreSQL).
+_A_PREPARER = (models.DateTimeField, models.DateField, models.JSONField)
 
 
 def inserer(model: type[models.Model], lignes: list[dict[str, Any]]) -> None:

@@ -259,6 +259,8 @@ def lire_scolaire(
         for ctx.ligne, row in t.lignes:
             uai = ctx.uai(row["uai"])
             rentree = ctx.rentree(row["rentree"])
+            if uai is None or rentree is None or uai not in out.etablissements:
+                continue  # figures of établissements outside the import are not parsed
             brut = row["ips"].strip().upper()
             ns = brut == "NS"
             valeur = None if ns else ctx.decimal(brut, "ips")
@@ -267,8 +269,6 @@ def lire_scolaire(
                 for nom in ("national", "academique", "departemental")
             }
             effectifs = ctx.entier(row.get("effectifs", ""), "effectifs")
-            if uai is None or rentree is None or uai not in out.etablissements:
-                continue
             out.ips[(uai, rentree)] = {"valeur": valeur, "non_significatif": ns, **comparaisons, "source_id": code}
             e = out.etablissements[uai]
             if e["secteur"] == "prive" and secteur_de(row.get("secteur", "")) == "prive_sous_contrat":

@@ -10,6 +10,29 @@ from hypothesis import strategies as st
 
 from territoires import rules
 
+# --- Search text -------------------------------------------------------------------------------------------------
+
+
+def _normalise_reference(text):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    cleaned = "".join(c if c.isalnum() else " " for c in ascii_only)
+    return " ".join(cleaned.split())
+
+
+def test_search_text_of_a_school():
+    assert rules.normalise_recherche("École élémentaire Saint-Exupéry  Lœuilly 0350122T") == (
+        "ecole elementaire saint exupery lœuilly 0350122t"
+    )
+
+
+@given(st.text())
+def test_search_normalisation_matches_the_character_by_character_definition(text):
+    assert rules.normalise_recherche(text) == _normalise_reference(text)
+
+
 # --- UAI ---------------------------------------------------------------------------------------------------------
 
 
