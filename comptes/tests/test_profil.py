@@ -46,3 +46,10 @@ def test_a_person_without_membership_is_told_how_to_get_one(db):
     page = client.get(reverse("comptes:profil"))
     assert "aucune organisation" in page.text
     assert "<table" not in page.text
+
+
+def test_the_header_links_to_mon_compte_once_logged_in(monde):
+    client = Client()
+    assert reverse("comptes:profil") not in client.get(reverse("core:home")).text
+    client.force_login(monde.users["inspecteur"])
+    assert f'href="{reverse("comptes:profil")}"' in client.get(reverse("core:home")).text
