@@ -91,6 +91,11 @@ def test_instant_search_runs_two_queries_whatever_the_number_of_results(ecoles):
         rows, _ = recherche_instantanee(Filtres(q="ecole"))
         [(e.commune.nom, e.departement.nom) for e in rows]
     assert len(ctx.captured_queries) == 2
+    # The scan and the sort run on one narrow column list of one table; only the rows shown are joined.
+    scan, rows_shown = (q["sql"].upper() for q in ctx.captured_queries)
+    assert "JOIN" not in scan and "LIMIT 21" in scan
+    assert scan.split(" FROM ")[0].count(",") == 0  # SELECT uai only
+    assert "JOIN" in rows_shown
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
