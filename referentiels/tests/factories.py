@@ -7,6 +7,7 @@ from comptes.tests.factories import OrganisationFactory, member_of
 from referentiels import services
 from referentiels.models import Version
 from referentiels.presets import REFERENTIELS
+from territoires.tests.factories import CollectiviteFactory
 
 
 def charger(niveau: str = "college") -> Version:
@@ -68,3 +69,16 @@ def login(client, user) -> None:
     user.save()
     # AxesStandaloneBackend (first in AUTHENTICATION_BACKENDS) cannot load a user: name the model backend.
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+def utilisateur(role: str):
+    """A user holding ``role`` (``anonyme`` gives None), for the permission matrices."""
+    if role == "anonyme":
+        return None
+    if role == "dne":
+        return dne_user()
+    if role == "membre_comite":
+        return membre_comite()
+    collectivite = CollectiviteFactory()
+    organisation = OrganisationFactory(type="collectivite", collectivite=collectivite, nom=collectivite.nom)
+    return member_of(organisation, Role.AGENT_COLLECTIVITE)

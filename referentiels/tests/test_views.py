@@ -6,29 +6,13 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from comptes.models import Role
-from comptes.tests.factories import OrganisationFactory, member_of
 from referentiels import services
 from referentiels.models import Amendement, EtatAmendement, EtatVersion, Version
 from referentiels.presets import WEBRADIO_AMENDEMENT
 
-from .factories import association, charger, dne_user, jusqu_a_inscrit, login, membre_comite, proposer
+from .factories import association, charger, dne_user, jusqu_a_inscrit, login, membre_comite, proposer, utilisateur
 
 pytestmark = pytest.mark.django_db
-
-
-def utilisateur(role: str):
-    if role == "anonyme":
-        return None
-    if role == "dne":
-        return dne_user()
-    if role == "membre_comite":
-        return membre_comite()
-    from territoires.tests.factories import CollectiviteFactory
-
-    collectivite = CollectiviteFactory()
-    organisation = OrganisationFactory(type="collectivite", collectivite=collectivite, nom=collectivite.nom)
-    return member_of(organisation, Role.AGENT_COLLECTIVITE)
 
 
 def client_de(client, role):
