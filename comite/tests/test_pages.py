@@ -56,3 +56,14 @@ def test_member_pages(client, comite_charge, username):
     page = texte(client.get(cadre.get_absolute_url()))
     assert "Convention de mise en œuvre — cloud éducatif" in page
     assert ("Déposer un document" in page) is secretariat
+
+
+def test_admin_lists_decisions_read_only(client, comite_charge):
+    from comptes.models import User
+
+    admin = User.objects.create_superuser("operateur", "operateur@example.org", "motdepasse-operateur-2026")
+    connecter(client, admin)
+    page = texte(client.get("/gestion/comite/decision/"))
+    assert "Ajout d'un kit webradio au socle numérique des collèges" in page
+    assert client.get("/gestion/comite/decision/add/").status_code == 403
+    assert client.get("/gestion/comite/groupetravail/add/").status_code == 200
