@@ -25,6 +25,12 @@ class Scope:
     associations: frozenset[int] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
 
+    @property
+    def member(self) -> bool:
+        """Acts for at least one organisation. Anyone may open a ProConnect account: that alone shows no history
+        (it names the agents who made each change)."""
+        return bool(self.roles)
+
 
 ANONYMOUS = Scope()
 
@@ -85,7 +91,7 @@ def abilities_for_etablissement(user: Any, etablissement: "Etablissement") -> di
     return {
         "view": True,
         "edit": edit,
-        "view_history": scope.authenticated,
+        "view_history": scope.member,
     }
 
 
@@ -97,5 +103,5 @@ def abilities_for_collectivite(user: Any, collectivite: "Collectivite") -> dict[
         "edit": scope.dne or own,
         # A commune's deliberation transfers its écoles; the DNE records it for the record too.
         "transfer_competence": (scope.dne or own) and collectivite.commune_id is not None,
-        "view_history": scope.authenticated,
+        "view_history": scope.member,
     }

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from comptes.models import Organisation, Role, TypeOrganisation
-from comptes.tests.factories import member_of
+from comptes.tests.factories import UserFactory, member_of
 
 from .monde import ROLES, construire_monde
 
@@ -96,3 +96,10 @@ def test_staff_and_superuser_flags_grant_nothing_on_objects(monde):
     operator.save()
     assert not monde.ecole_a.get_abilities(operator)["edit"]
     assert not monde.commune_a.get_abilities(operator)["edit"]
+
+
+def test_a_logged_in_person_without_membership_reads_like_the_public(monde):
+    # E.g. a fresh ProConnect account: the history names agents, so it is for the people of the platform.
+    nobody = UserFactory(username="inconnu")
+    assert monde.ecole_a.get_abilities(nobody) == {"view": True, "edit": False, "view_history": False}
+    assert not any(v for k, v in monde.commune_a.get_abilities(nobody).items() if k != "view")
