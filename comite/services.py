@@ -29,6 +29,7 @@ from .models import (
     Inscription,
     Issue,
     Membre,
+    MembreOrganisation,
     Message,
     Mode,
     Nature,
@@ -102,7 +103,7 @@ def seance_creer(
     destinataires = (
         utilisateurs_des_organisations(groupe.organisation_ids())
         if groupe
-        else utilisateurs_des_organisations(Membre.objects.values("organisation_id"))
+        else utilisateurs_des_organisations(MembreOrganisation.objects.filter(actif=True).values("organisation_id"))
     )
     _signaler(seance, "comite.seance.creee", f"Nouvelle séance : {seance}", destinataires, actor)
     return seance
@@ -517,7 +518,6 @@ def digest_envoyer(*, now: datetime.datetime | None = None, base_url: str = "") 
 def donnees_initiales_charger(*, actor: Any = None) -> dict[str, Organisation]:
     """Organisations (with their comité profile), working groups and conventions; idempotent. Returns sigle → org."""
     from . import donnees
-    from .models import MembreOrganisation
 
     orgs: dict[str, Organisation] = {}
     for nom, sigle, type_, signataire, invitee in donnees.ORGANISATIONS:

@@ -44,3 +44,24 @@ def test_a_second_run_sends_nothing_new(monde):
     assert not Notification.objects.filter(envoyee_le__isnull=True).exists()
     call_command("envoyer_digest")
     assert len(mail.outbox) == envoyes
+
+
+def test_a_new_plenary_is_announced_to_every_member_organisation(monde):
+    import datetime
+
+    from django.utils import timezone
+
+    mail.outbox.clear()
+    services.seance_creer(
+        titre="Plénière de février",
+        date=timezone.now() + datetime.timedelta(days=40),
+        mode="distanciel",
+        lien_visio="https://webconf.example.org/fevrier",
+        actor=monde.users["dne"],
+    )
+    call_command("envoyer_digest")
+    destinataires = {m.to[0] for m in mail.outbox}
+    assert monde.users["membre_amrf"].email in destinataires
+    assert monde.users["secretariat_non_signataire"].email in destinataires  # AVICCA sits without having signed
+    assert monde.users["agent_collectivite"].email not in destinataires
+    assert all("Plénière de février" in m.body for m in mail.outbox)
