@@ -154,8 +154,10 @@ def combine_secteur(avant: str, apres: str) -> str:
 
 @lru_cache(maxsize=256)
 def niveau_de(texte: str) -> str:
-    """``ecole``/``college``/``lycee`` from a type or nature label (``ECOLE MATERNELLE``, ``Collège``…), or ''."""
+    """``ecole``/``college``/``lycee`` from a type or nature label (``ECOLE MATERNELLE``, ``Collège``, ``EREA``…)."""
     t = normalise_recherche(texte)
+    if t.startswith("erea") or "enseignement adapte" in t:
+        return "lycee"  # EREA: equipped by the région like the lycées (Code de l'éducation, L.214-6)
     for niveau in ("ecole", "college", "lycee"):
         if t.startswith(niveau):
             return niveau

@@ -16,6 +16,7 @@ the competences they would have held become hers, with origin ``statut``.
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,10 @@ class Collectivites:
     collectivites: dict[str, dict[str, Any]] = field(default_factory=dict)
     # (niveau, perimetre, code) -> {"collectivite": code, "origine", "fondement"}
     competences: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+def _date(valeur: str | None) -> date | None:
+    return date.fromisoformat(valeur) if valeur else None
 
 
 def charger_particulieres(chemin: Path = FICHIER_PARTICULIERES) -> list[dict[str, Any]]:
@@ -74,12 +79,14 @@ def construire(ref: Referentiel, particulieres: list[dict[str, Any]] | None = No
                 "collectivite": particuliere["code"],
                 "origine": "statut",
                 "fondement": particuliere["fondement"][:255],
+                "depuis": _date(particuliere.get("depuis")),
             }
         else:
             out.competences[(niveau, perimetre, territoire)] = {
                 "collectivite": collectivite,
                 "origine": "loi",
                 "fondement": FONDEMENTS[niveau],
+                "depuis": None,
             }
 
     for code, c in ref.communes.items():
@@ -120,5 +127,6 @@ def construire(ref: Referentiel, particulieres: list[dict[str, Any]] | None = No
                     "collectivite": p["code"],
                     "origine": "statut",
                     "fondement": p["fondement"][:255],
+                    "depuis": _date(p.get("depuis")),
                 }
     return out

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import log_action
 from territoires import models
 from territoires.competences import recompute_collectivites_competentes
 from territoires.rules import resoudre_competence
@@ -186,6 +187,7 @@ def importer(
                 "collectivite_id": collectivite_ids[v["collectivite"]],
                 "origine": v["origine"],
                 "fondement": v["fondement"],
+                "depuis": v["depuis"],
             }
             for cle, v in coll.competences.items()
         }
@@ -235,4 +237,11 @@ def importer(
         rapport.comptes["IPS"] = synchroniser(models.IPS, ("etablissement_id", "rentree"), scolaire.ips)  # type: ignore[arg-type]
         annoncer("Collectivités compétentes")
         rapport.recalcules = recompute_collectivites_competentes()
+        resume = {modele: str(compte) for modele, compte in rapport.comptes.items()}
+        for source in models.DataSource.objects.filter(code__in=list(sources)):
+            log_action(
+                source,
+                "territoires.datasource.importee",
+                data={"empreinte": source.empreinte, "perimetre": source.perimetre, "comptes": resume},
+            )
     return rapport

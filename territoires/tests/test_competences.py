@@ -83,6 +83,9 @@ def test_special_collectivites_replace_the_generic_ones(donnees_reelles):
     statut = Competence.objects.get(niveau="college", perimetre="departement", code_territoire="75")
     assert statut.origine == "statut"
     assert "2017-257" in statut.fondement
+    corse = Competence.objects.get(niveau="college", perimetre="departement", code_territoire="2A")
+    assert corse.collectivite.code == "collectivite-de-corse"
+    assert corse.depuis == datetime.date(2018, 1, 1)
     lyon = Competence.objects.get(niveau="college", perimetre="commune", code_territoire="69266")
     assert lyon.collectivite.code == "metropole-de-lyon"
     assert Competence.objects.get(

@@ -12,6 +12,7 @@ from functools import partial
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.audit import history_of
 from territoires.models import (
     Collectivite,
     Commune,
@@ -96,6 +97,8 @@ def test_import_creates_territories_collectivites_and_schools_then_reruns_in_pla
     assert Etablissement.objects.get(uai="0350024L").collectivite_competente.code == "region-53"
     assert Collectivite.objects.get(code="commune-35238").siren == "213502388"
     assert Collectivite.objects.get(code="departement-35").siren is None
+    entree = history_of(DataSource.objects.get(code="communes_2026")).get(action="territoires.datasource.importee")
+    assert "Établissements" in entree.data["comptes"]
 
     avant = photo()
     assert "rien à faire" in importer(tmp_path)
