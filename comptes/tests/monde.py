@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from comptes.models import Organisation, Role, TypeOrganisation, User
 from comptes.tests.factories import member_of
-from territoires.models import Circonscription, Collectivite, Etablissement, Niveau, TypeCollectivite
+from territoires.models import Circonscription, Collectivite, Etablissement, Niveau, Secteur, TypeCollectivite
 from territoires.tests.factories import (
     AcademieFactory,
     CollectiviteFactory,
@@ -37,6 +37,7 @@ class Monde:
     ecole_a: Etablissement
     ecole_b: Etablissement
     college: Etablissement
+    ecole_privee: Etablissement
     circonscription: Circonscription
     users: dict[str, User | None] = field(default_factory=dict)
 
@@ -77,10 +78,20 @@ def construire_monde() -> Monde:
         collectivite_competente=departement,
     )
 
+    # Private schools are listed, but equipping them is not the commune's duty: no collectivité compétente.
+    ecole_privee = EtablissementFactory(
+        uai="0350004D",
+        nom="École privée Sainte-Thérèse",
+        commune=rennes,
+        secteur=Secteur.PRIVE_SOUS_CONTRAT,
+        collectivite_competente=None,
+        circonscription=circonscription,
+    )
+
     def organisation(objet: object, type_: str) -> Organisation:
         return Organisation.objects.create(nom=str(objet), type=type_, **{type_: objet})
 
-    monde = Monde(commune_a, commune_b, departement, ecole_a, ecole_b, college, circonscription)
+    monde = Monde(commune_a, commune_b, departement, ecole_a, ecole_b, college, ecole_privee, circonscription)
     monde.users = {
         "anonyme": None,
         "agent_commune_a": member_of(organisation(commune_a, "collectivite"), Role.AGENT_COLLECTIVITE),

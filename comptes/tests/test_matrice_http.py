@@ -19,6 +19,7 @@ EDIT_PAGES = {
     # objet: (url name, url argument attribute, fields of the form)
     "ecole_a": ("territoires:etablissement_modifier", "uai", ("telephone", "courriel", "site_web", "adresse")),
     "college": ("territoires:etablissement_modifier", "uai", ("telephone", "courriel", "site_web", "adresse")),
+    "ecole_privee": ("territoires:etablissement_modifier", "uai", ("telephone", "courriel", "site_web", "adresse")),
     "commune_a": ("territoires:collectivite_modifier", "code", ("referent_numerique", "courriel_referent")),
     "departement": ("territoires:collectivite_modifier", "code", ("referent_numerique", "courriel_referent")),
 }

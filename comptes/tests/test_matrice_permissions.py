@@ -12,23 +12,24 @@ from comptes.tests.factories import UserFactory, member_of
 from .monde import ROLES, construire_monde
 
 MATRICE = """
-rôle               | ecole_a | college | commune_a | departement
-anonyme            | v       | v       | v         | v
-agent_commune_a    | veh     | vh      | veth      | vh
-agent_commune_b    | vh      | vh      | vh        | vh
-agent_departement  | vh      | veh     | vh        | veh
-directeur_ecole_a  | veh     | vh      | vh        | vh
-directeur_ecole_b  | vh      | vh      | vh        | vh
-inspecteur         | vh      | vh      | vh        | vh
-instructeur        | vh      | vh      | vh        | vh
-dne                | veh     | veh     | veth      | veh
-membre_comite      | vh      | vh      | vh        | vh
+rôle               | ecole_a | college | ecole_privee | commune_a | departement
+anonyme            | v       | v       | v            | v         | v
+agent_commune_a    | veh     | vh      | vh           | veth      | vh
+agent_commune_b    | vh      | vh      | vh           | vh        | vh
+agent_departement  | vh      | veh     | vh           | vh        | veh
+directeur_ecole_a  | veh     | vh      | vh           | vh        | vh
+directeur_ecole_b  | vh      | vh      | vh           | vh        | vh
+inspecteur         | vh      | vh      | vh           | vh        | vh
+instructeur        | vh      | vh      | vh           | vh        | vh
+dne                | veh     | veh     | veh          | veth      | veh
+membre_comite      | vh      | vh      | vh           | vh        | vh
 """
 
 LETTRES = {"v": "view", "e": "edit", "t": "transfer_competence", "h": "view_history"}
 ABILITIES = {
     "ecole_a": ["view", "edit", "view_history"],
     "college": ["view", "edit", "view_history"],
+    "ecole_privee": ["view", "edit", "view_history"],
     "commune_a": ["view", "edit", "transfer_competence", "view_history"],
     "departement": ["view", "edit", "transfer_competence", "view_history"],
 }
