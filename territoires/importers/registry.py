@@ -3,6 +3,19 @@
 ``url`` is where the same data is published officially (used by ``import_territoires --download``); a deployment
 may point a dataset elsewhere with the setting ``SOCLE_DATASET_URLS = {code: url}``. Datasets without an official
 address (``etablissements_national_derive`` is derived in this repository's data folder) are only read locally.
+
+What ``--download`` reads, by origin:
+
+- **decoupage-administratif** (régions, départements, EPCI, communes): the package's JSON files, read through the
+  adapters of ``decoupage``. The JSON has no académie per département (taken from ``academies`` or, failing that,
+  from the établissements directory) and no EPCI per commune (taken from the EPCI ``membres``).
+- **data.education.gouv.fr** exports (``;``-separated, lower-case field names): read through the column aliases of
+  ``etablissements`` (geolocalisation, Annuaire, effectifs, IPS). The académies export (contours 2020) has no list of
+  départements; the Annuaire and effectifs exports are national (≈40 MB): the ``refine`` parameter of the address
+  limits them to a département.
+- **Not supported**: the INSEE "comparateur de territoires" (a zip with another layout) for areas; the default
+  address of ``communes_superficie_population_2024`` is therefore the GitHub copy the data folder was made from.
+- A dataset whose address is set to ``""`` in ``SOCLE_DATASET_URLS`` is skipped (or read from the data folder).
 """
 
 from dataclasses import dataclass
