@@ -170,7 +170,8 @@ def version_pdf(request: HttpRequest, niveau: str, numero: int) -> HttpResponse:
             "adresse": request.build_absolute_uri(v.get_absolute_url()),
         },
     )
-    pdf = HTML(string=html).write_pdf()
+    # PDF/UA: a tagged PDF (structure, language, title) that screen readers can follow.
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="referentiel-{niveau}-v{numero}.pdf"'
     return response
