@@ -101,6 +101,10 @@ def test_the_printed_password_logs_in(tmp_path):
     page = client.get(reverse("comptes:profil"))
     assert "Commune de Rennes" in page.text
     assert "Agent de collectivité" in page.text
+    # The administration is for operators: a demo account is sent to its login page.
+    admin = client.get("/gestion/")
+    assert admin.status_code == 302
+    assert admin["Location"].startswith(reverse("admin:login"))
 
 
 @pytest.mark.django_db
