@@ -15,6 +15,7 @@ from django.db import transaction
 from comite import services
 from comite.models import Decision, Discussion, GroupeTravail, Membre, RoleComite, Seance
 from comptes.models import Membership, Organisation, Role, User
+from comptes.services import rattachement_accorder
 
 PARIS = ZoneInfo("Europe/Paris")
 VISIO = "https://webconf.numerique.gouv.fr/comite-partenaires"
@@ -41,7 +42,7 @@ def personne(organisation: Organisation, role: str, username: str, prenom: str, 
         # No password here: creer_comptes_demo gives one to its accounts (same usernames for the DNE and the AMRF).
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    rattachement_accorder(user=user, organisation=organisation, role=role)
     return user
 
 
