@@ -166,3 +166,13 @@ def test_proconnect_is_enabled_by_its_settings():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["True", "True"]
+
+
+def test_the_login_does_not_redirect_to_another_site(agent):
+    client = Client()
+    response = client.post(
+        reverse("comptes:login"),
+        {"username": "agent.rennes", "password": PASSWORD, "next": "https://hameconnage.example/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:home")
