@@ -1,0 +1,578 @@
+"""Writes of the appels: one service per transition, in a transaction, with an audit entry and a signal.
+
+Services check the move (transition table, invariants, data); views and the API check who may do it
+through ``get_abilities`` before calling them. Bad data raises ``ValidationError`` with a French message
+naming the field or line, and leaves the database untouched.
+"""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from core.audit import log_action
+from territoires.models import Academie, Collectivite, Etablissement
+
+from . import rules, selectors
+from .models import (
+    AppelAProjets,
+    Dossier,
+    Enveloppe,
+    EtatDossier,
+    EtatProjet,
+    EtatRevision,
+    LigneDepense,
+    Piece,
+    Projet,
+    Revision,
+    Volet,
+)
+from .signals import dossier_transition
+
+E = EtatDossier
+# Which state a dossier may move to from each state.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    E.BROUILLON: frozenset({E.DEPOSE}),
+    E.DEPOSE: frozenset({E.EN_INSTRUCTION, E.COMPLEMENTS, E.SANS_SUITE}),
+    E.EN_INSTRUCTION: frozenset({E.ACCEPTE, E.REFUSE, E.COMPLEMENTS, E.SANS_SUITE}),
+    E.COMPLEMENTS: frozenset({E.DEPOSE, E.SANS_SUITE}),
+    E.ACCEPTE: frozenset(),
+    E.REFUSE: frozenset(),
+    E.SANS_SUITE: frozenset(),
+}
+TAILLE_MAX_PIECE = 10 * 1024 * 1024
+MAX_LIGNES = 200
+
+
+def _euros(montant: Decimal) -> str:
+    return rules.format_euros(montant).replace(rules.NBSP, " ")
+
+
+# --- Appels and revisions ---------------------------------------------------------------------------------------
+
+
+def _date(texte: str, fin: bool = False) -> dt.datetime:
+    jour = dt.date.fromisoformat(texte)
+    heure = dt.time(23, 59, 59) if fin else dt.time(0, 0)
+    return timezone.make_aware(dt.datetime.combine(jour, heure))
+
+
+@transaction.atomic
+def appel_charger(*, data: Mapping[str, Any], acteur: Any = None) -> tuple[AppelAProjets, bool]:
+    """Create an appel and its published revision 1 from preset data; nothing when the appel exists."""
+    existant = AppelAProjets.objects.filter(code=data["code"]).first()
+    if existant is not None:
+        return existant, False
+    appel = AppelAProjets.objects.create(
+        code=data["code"],
+        titre=data["titre"],
+        millesime=data["millesime"],
+        niveau=data["niveau"],
+        description=data.get("description", ""),
+        sources=data.get("sources", ""),
+    )
+    revision = Revision(
+        appel=appel,
+        numero=1,
+        etat=EtatRevision.PUBLIEE,
+        ouverture=_date(data["ouverture"]),
+        cloture=_date(data["cloture"], fin=True),
+        eligibilite=data["eligibilite"],
+        financement=data["financement"],
+        pieces=data.get("pieces", []),
+        vagues=data.get("vagues", []),
+        enveloppe_nationale=Decimal(data.get("enveloppe_nationale") or 0),
+        enveloppe_source=data.get("enveloppe_source", ""),
+        notes=data.get("notes", ""),
+        motif="Version initiale, chargée depuis les données de référence.",
+        publiee_le=timezone.now(),
+    )
+    revision.full_clean()
+    revision.save()
+    log_action(appel, "appels.appel.charge", actor=acteur, data={"revision": 1})
+    return appel, True
+
+
+@transaction.atomic
+def revision_creer(*, appel: AppelAProjets, acteur: Any) -> Revision:
+    """A new draft revision, copied from the published one (or the latest)."""
+    if appel.revisions.filter(etat=EtatRevision.BROUILLON).exists():
+        raise ValidationError("Une révision en brouillon existe déjà pour cet appel : modifiez-la.")
+    base = appel.revision_publiee() or appel.revisions.order_by("-numero").first()
+    if base is None:
+        raise ValidationError("Cet appel n'a aucune révision à copier.")
+    numero = (appel.revisions.aggregate(m=Max("numero"))["m"] or 0) + 1
+    revision = Revision.objects.create(
+        appel=appel,
+        numero=numero,
+        ouverture=base.ouverture,
+        cloture=base.cloture,
+        eligibilite=base.eligibilite,
+        financement=base.financement,
+        pieces=base.pieces,
+        vagues=base.vagues,
+        enveloppe_nationale=base.enveloppe_nationale,
+        enveloppe_source=base.enveloppe_source,
+        notes=base.notes,
+    )
+    log_action(appel, "appels.revision.creee", actor=acteur, data={"numero": numero})
+    return revision
+
+
+CHAMPS_REVISION = (
+    "ouverture",
+    "cloture",
+    "eligibilite",
+    "financement",
+    "pieces",
+    "vagues",
+    "enveloppe_nationale",
+    "notes",
+)
+
+
+@transaction.atomic
+def revision_modifier(*, revision: Revision, acteur: Any, **champs: Any) -> Revision:
+    inconnus = set(champs) - set(CHAMPS_REVISION)
+    if inconnus:
+        raise ValidationError(f"Champ(s) non modifiable(s) : {', '.join(sorted(inconnus))}.")
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.etat != EtatRevision.BROUILLON:
+        raise ValidationError("Seule une révision en brouillon se modifie ; créez une nouvelle révision.")
+    for champ, valeur in champs.items():
+        setattr(revision, champ, valeur)
+    revision.full_clean()
+    revision.save()
+    log_action(
+        revision.appel,
+        "appels.revision.modifiee",
+        actor=acteur,
+        data={"numero": revision.numero, "champs": sorted(champs)},
+    )
+    return revision
+
+
+@transaction.atomic
+def revision_publier(*, revision: Revision, acteur: Any, motif: str = "") -> Revision:
+    """Publish a draft; the published one is replaced. Once the appel has opened, a motif is required."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.etat != EtatRevision.BROUILLON:
+        raise ValidationError("Cette révision n'est pas un brouillon.")
+    revision.full_clean()
+    precedente = revision.appel.revisions.select_for_update().filter(etat=EtatRevision.PUBLIEE).first()
+    if precedente is not None and precedente.ouverture <= timezone.now() and not motif.strip():
+        raise ValidationError(
+            {"motif": "L'appel est ouvert : modifier ses règles est un acte explicite, indiquez-en le motif."}
+        )
+    if precedente is not None:
+        precedente.etat = EtatRevision.REMPLACEE
+        precedente.save(update_fields=["etat"])
+    revision.etat = EtatRevision.PUBLIEE
+    revision.motif = motif.strip()
+    revision.publiee_le = timezone.now()
+    revision.publiee_par = acteur if getattr(acteur, "is_authenticated", False) else None
+    revision.save(update_fields=["etat", "motif", "publiee_le", "publiee_par"])
+    log_action(
+        revision.appel,
+        "appels.revision.publiee",
+        actor=acteur,
+        data={"numero": revision.numero, "remplace": precedente.numero if precedente else None, "motif": motif},
+    )
+    return revision
+
+
+@transaction.atomic
+def enveloppe_fixer(*, appel: AppelAProjets, academie: Academie, montant: Decimal, acteur: Any) -> Enveloppe:
+    if montant < 0:
+        raise ValidationError({"montant": "Le montant de l'enveloppe ne peut pas être négatif."})
+    enveloppe, _ = Enveloppe.objects.select_for_update().get_or_create(
+        appel=appel, academie=academie, defaults={"montant": montant}
+    )
+    if montant < enveloppe.engage:
+        raise ValidationError(
+            {
+                "montant": f"L'académie a déjà engagé {_euros(enveloppe.engage)} : "
+                "l'enveloppe ne peut pas être inférieure."
+            }
+        )
+    avant = enveloppe.montant
+    enveloppe.montant = montant
+    enveloppe.save(update_fields=["montant"])
+    log_action(
+        appel,
+        "appels.enveloppe.fixee",
+        actor=acteur,
+        data={"academie": academie.pk, "avant": str(avant), "montant": str(montant)},
+    )
+    return enveloppe
+
+
+# --- Dossiers ---------------------------------------------------------------------------------------------------
+
+
+def _academie_de(collectivite: Collectivite, niveau: str) -> Academie:
+    """The académie that instructs the collectivité's dossiers: its territory's, else its schools'."""
+    departement = collectivite.commune.departement if collectivite.commune_id else collectivite.departement
+    if departement is not None and departement.academie_id:
+        return departement.academie  # type: ignore[return-value]
+    etablissement = (
+        Etablissement.objects.filter(collectivite_competente=collectivite, niveau=niveau, academie__isnull=False)
+        .select_related("academie")
+        .first()
+    )
+    if etablissement is None or etablissement.academie is None:
+        raise ValidationError("L'académie de la collectivité n'a pas pu être déterminée.")
+    return etablissement.academie
+
+
+def dossier_creer(
+    *, appel: AppelAProjets, collectivite: Collectivite, acteur: Any, cle_idempotence: str, instant: Any = None
+) -> tuple[Dossier, bool]:
+    """Create the draft dossier of a collectivité for an open appel; the same key returns the same dossier.
+
+    A double click or a retry sends the same ``cle_idempotence`` (a token of the form) and gets the
+    dossier already created, never a second one.
+    """
+    cle = cle_idempotence.strip()
+    if not cle or len(cle) > 64:
+        raise ValidationError("Clé d'idempotence manquante ou trop longue.")
+    existant = Dossier.objects.filter(cle_idempotence=cle).first()
+    if existant is not None:
+        if existant.collectivite_id != collectivite.pk or existant.appel_id != appel.pk:
+            raise ValidationError("Cette clé d'idempotence appartient à un autre dossier.")
+        return existant, False
+    revision = appel.revision_publiee()
+    if revision is None or not revision.ouverte(instant):
+        raise ValidationError(f"L'appel « {appel.titre} » n'est pas ouvert aux dépôts.")
+    deja = Dossier.objects.filter(appel=appel, collectivite=collectivite).first()
+    if deja is not None:
+        raise ValidationError(f"{collectivite} a déjà un dossier pour cet appel (n° {deja.pk}).")
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                appel=appel,
+                revision=revision,
+                collectivite=collectivite,
+                academie=_academie_de(collectivite, appel.niveau),
+                cle_idempotence=cle,
+                cree_par=acteur if getattr(acteur, "is_authenticated", False) else None,
+            )
+            log_action(dossier, "appels.dossier.cree", actor=acteur, data={"revision": revision.numero})
+    except IntegrityError:
+        # A concurrent request with the same key (or for the same collectivité) won the race.
+        existant = Dossier.objects.filter(cle_idempotence=cle, collectivite=collectivite, appel=appel).first()
+        if existant is None:
+            raise ValidationError(f"{collectivite} a déjà un dossier pour cet appel.") from None
+        return existant, False
+    return dossier, True
+
+
+def _verifier_modifiable(dossier: Dossier) -> None:
+    if dossier.etat not in (E.BROUILLON, E.COMPLEMENTS):
+        raise ValidationError(
+            f"Le dossier est « {dossier.get_etat_display().lower()} » : il ne peut plus être modifié."
+        )
+
+
+def _lire_lignes(lignes: Sequence[Mapping[str, Any]]) -> list[LigneDepense]:
+    if not lignes:
+        raise ValidationError({"lignes": "Ajoutez au moins une ligne de dépense."})
+    if len(lignes) > MAX_LIGNES:
+        raise ValidationError({"lignes": f"{MAX_LIGNES} lignes au plus par école."})
+    lues, erreurs = [], []
+    for i, ligne in enumerate(lignes, start=1):
+        volet = ligne.get("volet")
+        libelle = str(ligne.get("libelle", "")).strip()
+        if volet not in Volet.values:
+            erreurs.append(f"Ligne {i} : volet inconnu « {volet} ».")
+            continue
+        if not libelle:
+            erreurs.append(f"Ligne {i} : le libellé est obligatoire.")
+        try:
+            quantite = int(str(ligne.get("quantite", "")).strip())
+        except ValueError:
+            erreurs.append(f"Ligne {i} : la quantité doit être un nombre entier.")
+            continue
+        try:
+            prix = Decimal(str(ligne.get("prix_unitaire", "")).strip().replace(",", ".").replace(" ", ""))
+        except InvalidOperation:
+            erreurs.append(f"Ligne {i} : le prix unitaire doit être un montant en euros (par exemple 349,90).")
+            continue
+        if quantite <= 0:
+            erreurs.append(f"Ligne {i} : la quantité doit être positive.")
+        if not prix.is_finite() or prix < 0:
+            erreurs.append(f"Ligne {i} : le prix unitaire ne peut pas être négatif.")
+        elif prix != prix.quantize(Decimal("0.01")):
+            erreurs.append(f"Ligne {i} : le prix unitaire a plus de deux décimales.")
+        elif prix >= Decimal("10000000000"):
+            erreurs.append(f"Ligne {i} : le prix unitaire est hors limites.")
+        lues.append(
+            LigneDepense(
+                volet=volet,
+                item_code=str(ligne.get("item_code", "")).strip()[:60],
+                libelle=libelle[:255],
+                quantite=max(quantite, 0),
+                prix_unitaire=prix if prix.is_finite() else Decimal(0),
+            )
+        )
+    if erreurs:
+        raise ValidationError({"lignes": erreurs})
+    return lues
+
+
+@transaction.atomic
+def dossier_enregistrer_projet(
+    *,
+    dossier: Dossier,
+    acteur: Any,
+    etablissement: Etablissement,
+    projet_pedagogique: str,
+    lignes: Sequence[Mapping[str, Any]],
+    classes: int | None = None,
+    eleves: int | None = None,
+) -> Projet:
+    """Save the projet of one school of the dossier and its expense lines (replaced as a whole)."""
+    dossier = Dossier.objects.select_for_update().select_related("revision").get(pk=dossier.pk)
+    _verifier_modifiable(dossier)
+    if etablissement.collectivite_competente_id != dossier.collectivite_id:
+        raise ValidationError({"etablissement": f"{etablissement} ne relève pas de {dossier.collectivite}."})
+    etablissement = selectors.etablissements_avec_faits(Etablissement.objects.filter(pk=etablissement.pk)).get()
+    [eligibilite] = selectors.eligibilite_des_etablissements(dossier.revision.regle_eligibilite, [etablissement])
+    if not eligibilite.evaluation.eligible:
+        raise ValidationError({"etablissement": list(eligibilite.evaluation.raisons)})
+    if not projet_pedagogique.strip():
+        raise ValidationError({"projet_pedagogique": "Le projet pédagogique de l'école est obligatoire."})
+    classes = (etablissement.classes or 0) if classes is None else classes
+    eleves = (etablissement.eleves or 0) if eleves is None else eleves
+    if classes < 0 or eleves < 0:
+        raise ValidationError({"classes": "Le nombre de classes et d'élèves ne peut pas être négatif."})
+    nouvelles = _lire_lignes(lignes)
+    projet, cree = Projet.objects.update_or_create(
+        dossier=dossier,
+        etablissement=etablissement,
+        defaults={
+            "classes": classes,
+            "eleves": eleves,
+            "projet_pedagogique": projet_pedagogique.strip(),
+            "etat": EtatProjet.A_VALIDER,
+            "motif": "",
+            "valide_par": None,
+            "valide_le": None,
+        },
+    )
+    projet.lignes.all().delete()
+    for ligne in nouvelles:
+        ligne.projet = projet
+    LigneDepense.objects.bulk_create(nouvelles)
+    log_action(
+        dossier,
+        "appels.projet.enregistre",
+        actor=acteur,
+        data={"etablissement": etablissement.uai, "lignes": len(nouvelles), "cree": cree},
+    )
+    return projet
+
+
+def est_un_pdf(fichier: UploadedFile) -> bool:
+    fichier.seek(0)
+    debut = fichier.read(1024)
+    fichier.seek(0)
+    return b"%PDF-" in debut[:1024] and debut.lstrip()[:5] == b"%PDF-"
+
+
+@transaction.atomic
+def dossier_ajouter_piece(
+    *, dossier: Dossier, acteur: Any, code: str, fichier: UploadedFile, projet: Projet | None = None
+) -> Piece:
+    dossier = Dossier.objects.select_for_update().select_related("revision").get(pk=dossier.pk)
+    _verifier_modifiable(dossier)
+    codes = {p["code"]: p for p in dossier.revision.pieces}
+    if code not in codes:
+        raise ValidationError({"code": f"Pièce « {code} » non demandée par cet appel."})
+    if fichier.size is None or fichier.size > TAILLE_MAX_PIECE:
+        raise ValidationError({"fichier": "Le fichier dépasse 10 Mo."})
+    if not est_un_pdf(fichier):
+        raise ValidationError(
+            {"fichier": f"« {fichier.name} » n'est pas un PDF : les devis et pièces sont à déposer en PDF."}
+        )
+    if projet is not None and projet.dossier_id != dossier.pk:
+        raise ValidationError({"projet": "Ce projet n'appartient pas au dossier."})
+    piece = Piece(
+        dossier=dossier, projet=projet, code=code, nom=(fichier.name or "piece.pdf")[:255], taille=fichier.size
+    )
+    piece.fichier.save(piece.nom, fichier, save=False)
+    piece.save()
+    log_action(dossier, "appels.piece.ajoutee", actor=acteur, data={"code": code, "nom": piece.nom})
+    return piece
+
+
+def _transition(
+    dossier: Dossier, cible: str, acteur: Any, *, motif: str = "", data: dict[str, Any] | None = None, **champs: Any
+) -> Dossier:
+    """Move a locked dossier to ``cible`` (checked against TRANSITIONS), audit it and send the signal."""
+    if cible not in TRANSITIONS[dossier.etat]:
+        raise ValidationError(
+            f"Le dossier est « {dossier.get_etat_display().lower()} » : il ne peut pas passer à l'état "
+            f"« {EtatDossier(cible).label.lower()} »."
+        )
+    avant = dossier.etat
+    dossier.etat = cible
+    dossier.motif = motif.strip()
+    for champ, valeur in champs.items():
+        setattr(dossier, champ, valeur)
+    dossier.save()
+    log_action(
+        dossier,
+        f"appels.dossier.{cible}",
+        actor=acteur,
+        data={"de": avant, "vers": cible, **({"motif": motif.strip()} if motif.strip() else {}), **(data or {})},
+    )
+    transaction.on_commit(
+        lambda: dossier_transition.send(sender=Dossier, dossier=dossier, transition=cible, acteur=acteur)
+    )
+    return dossier
+
+
+def _verrouiller(dossier: Dossier) -> Dossier:
+    return Dossier.objects.select_for_update().select_related("revision", "appel").get(pk=dossier.pk)
+
+
+def _motif_obligatoire(motif: str, quoi: str) -> None:
+    if not motif.strip():
+        raise ValidationError({"motif": f"Indiquez le motif {quoi}."})
+
+
+@transaction.atomic
+def dossier_deposer(*, dossier: Dossier, acteur: Any, instant: Any = None) -> Dossier:
+    """Submit the dossier (idempotent: a dossier already submitted is returned as it is)."""
+    dossier = _verrouiller(dossier)
+    if dossier.etat == E.DEPOSE:
+        return dossier
+    instant = instant or timezone.now()
+    if dossier.etat == E.BROUILLON and not dossier.revision.ouverte(instant):
+        cloture = timezone.localtime(dossier.revision.cloture)
+        raise ValidationError(f"Dépôt refusé : l'appel était ouvert jusqu'au {cloture:%d/%m/%Y à %H:%M}.")
+    complet = selectors.dossier_complet(dossier.pk)
+    projets = list(complet.projets.all())
+    erreurs = []
+    if not projets:
+        erreurs.append("Ajoutez le projet d'au moins une école.")
+    erreurs += [f"{p.etablissement.nom} : aucune ligne de dépense." for p in projets if not p.lignes.all()]
+    codes_deposes = {p.code for p in complet.pieces.all()}
+    erreurs += [
+        f"Pièce manquante : {piece['libelle']}."
+        for piece in dossier.revision.pieces_obligatoires
+        if piece["code"] not in codes_deposes
+    ]
+    if erreurs:
+        raise ValidationError(erreurs)
+    montant = selectors.subvention_du_dossier(complet).subvention
+    return _transition(
+        dossier,
+        E.DEPOSE,
+        acteur,
+        data={"montant_demande": str(montant)},
+        montant_demande=montant,
+        depose_le=instant,
+    )
+
+
+@transaction.atomic
+def dossier_instruire(*, dossier: Dossier, acteur: Any) -> Dossier:
+    return _transition(_verrouiller(dossier), E.EN_INSTRUCTION, acteur)
+
+
+@transaction.atomic
+def dossier_demander_complements(*, dossier: Dossier, acteur: Any, motif: str) -> Dossier:
+    _motif_obligatoire(motif, "de la demande de compléments")
+    return _transition(_verrouiller(dossier), E.COMPLEMENTS, acteur, motif=motif)
+
+
+@transaction.atomic
+def dossier_refuser(*, dossier: Dossier, acteur: Any, motif: str) -> Dossier:
+    _motif_obligatoire(motif, "du refus")
+    return _transition(_verrouiller(dossier), E.REFUSE, acteur, motif=motif, decide_le=timezone.now())
+
+
+@transaction.atomic
+def dossier_classer_sans_suite(*, dossier: Dossier, acteur: Any, motif: str) -> Dossier:
+    _motif_obligatoire(motif, "du classement sans suite")
+    return _transition(_verrouiller(dossier), E.SANS_SUITE, acteur, motif=motif, decide_le=timezone.now())
+
+
+@transaction.atomic
+def dossier_accepter(*, dossier: Dossier, acteur: Any, montant: Decimal | None = None) -> Dossier:
+    """Accept within the académie's envelope (locked row: two simultaneous acceptances cannot exceed it)."""
+    dossier = _verrouiller(dossier)
+    if E.ACCEPTE not in TRANSITIONS[dossier.etat]:
+        return _transition(dossier, E.ACCEPTE, acteur)  # raises the French message
+    complet = selectors.dossier_complet(dossier.pk)
+    non_valides = [p.etablissement.nom for p in complet.projets.all() if p.etat != EtatProjet.VALIDE]
+    if non_valides:
+        raise ValidationError(
+            f"Projet(s) pédagogique(s) non validé(s) par l'IEN : {', '.join(non_valides)}. "
+            "Le dossier ne peut pas être accepté."
+        )
+    calcule = selectors.subvention_du_dossier(complet).subvention
+    montant = calcule if montant is None else montant
+    if montant <= 0 or montant > calcule:
+        raise ValidationError(
+            {"montant": f"Le montant accordé doit être positif et au plus la subvention calculée ({_euros(calcule)})."}
+        )
+    enveloppe = (
+        Enveloppe.objects.select_for_update().filter(appel_id=dossier.appel_id, academie_id=dossier.academie_id).first()
+    )
+    if enveloppe is None:
+        raise ValidationError("Aucune enveloppe n'est fixée pour cette académie : la décision est impossible.")
+    if enveloppe.engage + montant > enveloppe.montant:
+        raise ValidationError(
+            {
+                "montant": f"Enveloppe de l'académie insuffisante : {_euros(enveloppe.disponible)} disponibles "
+                f"pour {_euros(montant)} demandés."
+            }
+        )
+    Enveloppe.objects.filter(pk=enveloppe.pk).update(engage=F("engage") + montant)
+    return _transition(
+        dossier,
+        E.ACCEPTE,
+        acteur,
+        data={"montant_accorde": str(montant), "subvention_calculee": str(calcule)},
+        montant_accorde=montant,
+        decide_le=timezone.now(),
+    )
+
+
+@transaction.atomic
+def projet_valider(*, projet: Projet, acteur: Any) -> Projet:
+    return _decision_projet(projet, acteur, EtatProjet.VALIDE, "")
+
+
+@transaction.atomic
+def projet_renvoyer(*, projet: Projet, acteur: Any, motif: str) -> Projet:
+    _motif_obligatoire(motif, "du renvoi")
+    return _decision_projet(projet, acteur, EtatProjet.A_REPRENDRE, motif)
+
+
+def _decision_projet(projet: Projet, acteur: Any, etat: str, motif: str) -> Projet:
+    projet = Projet.objects.select_for_update().select_related("dossier", "etablissement").get(pk=projet.pk)
+    if projet.dossier.etat not in (E.DEPOSE, E.EN_INSTRUCTION):
+        raise ValidationError("Le projet ne peut être validé ou renvoyé que sur un dossier déposé ou en instruction.")
+    projet.etat = etat
+    projet.motif = motif.strip()
+    projet.valide_par = acteur if etat == EtatProjet.VALIDE else None
+    projet.valide_le = timezone.now() if etat == EtatProjet.VALIDE else None
+    projet.save()
+    code = "valide" if etat == EtatProjet.VALIDE else "renvoye"
+    log_action(
+        projet.dossier,
+        f"appels.projet.{code}",
+        actor=acteur,
+        data={"etablissement": projet.etablissement_id, **({"motif": motif} if motif else {})},
+    )
+    return projet
