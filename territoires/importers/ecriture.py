@@ -81,27 +81,23 @@ def inserer(model: type[models.Model], lignes: list[dict[str, Any]]) -> None:
     """
     champs = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     maintenant = timezone.now()
-    colonnes = []
-    for f in champs:
+    specs: list[tuple[str, Any]] = []
+    a_preparer: list[tuple[int, Any]] = []
+    for i, f in enumerate(champs):
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            constante: Any = f.get_db_prep_save(maintenant, connection)
-            colonnes.append((f.attname, True, constante, None))
+            specs.append(("\0maintenant", f.get_db_prep_save(maintenant, connection)))
         else:
-            prep = (lambda v, f=f: f.get_db_prep_save(v, connection)) if isinstance(f, _A_PREPARER) else None
-            colonnes.append((f.attname, False, f.get_default(), prep))
+            specs.append((f.attname, f.get_default()))
+            if isinstance(f, _A_PREPARER):
+                a_preparer.append((i, f))
     table = connection.ops.quote_name(model._meta.db_table)
     noms = ", ".join(connection.ops.quote_name(f.column) for f in champs)
     sql = f"INSERT INTO {table} ({noms}) VALUES ({', '.join(['%s'] * len(champs))})"  # noqa: S608
     with connection.cursor() as cursor:
         for debut in range(0, len(lignes), 5000):
-            valeurs = []
-            for ligne in lignes[debut : debut + 5000]:
-                rangee = []
-                for attname, constant, defaut, prep in colonnes:
-                    if constant:
-                        rangee.append(defaut)
-                        continue
-                    v = ligne.get(attname, defaut)
-                    rangee.append(prep(v) if prep is not None and v is not None else v)
-                valeurs.append(rangee)
+            valeurs = [[ligne.get(a, d) for a, d in specs] for ligne in lignes[debut : debut + 5000]]
+            for rangee in valeurs:
+                for i, f in a_preparer:
+                    if rangee[i] is not None:
+                        rangee[i] = f.get_db_prep_save(rangee[i], connection)
             cursor.executemany(sql, valeurs)
