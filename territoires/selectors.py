@@ -87,13 +87,37 @@ def recherche_etablissements(filtres: Filtres) -> QuerySet[Etablissement]:
     return qs
 
 
+def _uai_d_abord(matches: QuerySet[Etablissement], prefixe: str, limit: int) -> list[str]:
+    """UAIs for a query that looks like a UAI: the same order as ``recherche_etablissements``.
+
+    The exact and prefix matches are read on the primary key's index (a range: UAIs are digits and
+    capital letters); the scan of the search text only runs when they are fewer than the limit, and
+    never for a whole UAI (no other text contains one).
+    """
+    dernier = prefixe + "Z" * (8 - len(prefixe))
+    tete = list(
+        matches.filter(uai__gte=prefixe, uai__lte=dernier, uai__startswith=prefixe)
+        .order_by("uai")
+        .values_list("uai", flat=True)[: limit + 1]
+    )
+    if len(tete) > limit or (tete and tete[0] == prefixe and len(prefixe) == 8):
+        return tete
+    reste = matches.exclude(uai__in=tete).order_by("uai").values_list("uai", flat=True)[: limit + 1 - len(tete)]
+    return tete + list(reste)
+
+
 def recherche_instantanee(filtres: Filtres, limit: int = SEARCH_LIMIT) -> tuple[list[Etablissement], bool]:
     """The first ``limit`` results and whether there are more, in two small queries (no COUNT)."""
     if not normalise_recherche(filtres.q):
         return [], False
     # Two steps: the narrow query (UAIs only, no join) does the scan and the sort; then only the
     # rows shown are read with what they display.
-    uais = list(recherche_etablissements(filtres).select_related(None).values_list("uai", flat=True)[: limit + 1])
+    matches = recherche_etablissements(filtres).select_related(None)
+    words = normalise_recherche(filtres.q).split()
+    if len(words) == 1 and _UAI_PREFIX.match(words[0]):
+        uais = _uai_d_abord(matches, words[0].upper(), limit)
+    else:
+        uais = list(matches.values_list("uai", flat=True)[: limit + 1])
     par_uai = Etablissement.objects.select_related(*ROW_RELATED).in_bulk(uais[:limit])
     return [par_uai[uai] for uai in uais[:limit] if uai in par_uai], len(uais) > limit
 

@@ -98,12 +98,30 @@ def test_instant_search_runs_two_queries_whatever_the_number_of_results(ecoles):
     assert "JOIN" in rows_shown
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(min_size=0, max_size=40))
-def test_any_typed_text_is_searched_without_error(ecoles, text):
-    rows, _ = recherche_instantanee(Filtres(q=text))
+TYPED = st.one_of(
+    st.text(min_size=0, max_size=40),
+    st.sampled_from(["0350001A", "0350001", "03500", "0350", "035", "0290001B", "35000", "29200", "0350099p"]),
+    st.from_regex(r"\A0[0-9]{2,6}[A-Z]?\Z"),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TYPED, st.integers(min_value=1, max_value=4))
+def test_instant_search_is_the_head_of_the_full_search(ecoles, text, limit):
+    rows, plus = recherche_instantanee(Filtres(q=text), limit=limit)
     for e in rows:
         assert all(word in e.recherche for word in normalise_recherche(text).split())
+    if normalise_recherche(text):
+        full = uais(Filtres(q=text))
+        assert [e.uai for e in rows] == full[:limit]
+        assert plus == (len(full) > limit)
+
+
+def test_whole_uai_is_found_on_the_primary_key_without_scanning(ecoles):
+    with CaptureQueriesContext(connection) as ctx:
+        rows, plus = recherche_instantanee(Filtres(q="0350001a"))
+    assert [e.uai for e in rows] == ["0350001A"] and not plus
+    assert len(ctx.captured_queries) == 2  # the primary-key range, then the row shown: no scan
 
 
 def test_counts_by_type_and_secteur(ecoles):
