@@ -189,7 +189,7 @@ def socle(workdir: Path) -> Iterator[Socle]:
             **os.environ,
             "DATABASE_URL": database_url,
             "DJANGO_DEBUG": "true",
-            "DJANGO_SETTINGS_MODULE": "socle.settings",
+            "DJANGO_SETTINGS_MODULE": "tests.browser.settings",
             "PYTHONUNBUFFERED": "1",
             "SOCLE_MEDIA_ROOT": str(var / "media"),
         }
