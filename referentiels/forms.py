@@ -19,12 +19,9 @@ def organisations_du_comite(user: Any) -> Any:
     ).distinct()
 
 
-class AmendementForm(forms.Form):
-    """An amendment with its first change (more changes can be proposed as further amendments)."""
+class ModificationForm(forms.Form):
+    """One change of an amendment: add, change or remove an item."""
 
-    organisation = forms.ModelChoiceField(label="Organisation qui propose", queryset=Organisation.objects.none())
-    titre = forms.CharField(label="Titre de l'amendement", max_length=255)
-    expose_motifs = forms.CharField(label="Exposé des motifs", widget=forms.Textarea(attrs={"rows": 5}))
     operation = forms.ChoiceField(label="Nature de la modification", choices=Operation.choices)
     code = forms.CharField(
         label="Code de l'item",
@@ -51,13 +48,6 @@ class AmendementForm(forms.Form):
 
     # The service's error codes name rule fields; the form calls some of them differently.
     CHAMPS_SERVICE = {"type": "regle_type", "source": "regle_source"}
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        queryset = organisations_du_comite(user)
-        self.fields["organisation"].queryset = queryset
-        if queryset.count() == 1:
-            self.fields["organisation"].initial = queryset.first().pk
 
     def modification(self) -> dict[str, Any]:
         """The change as the service takes it; for a change, only the fields filled in."""
@@ -88,6 +78,21 @@ class AmendementForm(forms.Form):
             if "regle" not in donnees:
                 donnees["regle"] = None  # the service explains that a rule is needed
         return {"operation": operation, "code": code, "donnees": donnees}
+
+
+class AmendementForm(ModificationForm):
+    """An amendment with its first change; the proposing organisation adds more while it is « proposé »."""
+
+    organisation = forms.ModelChoiceField(label="Organisation qui propose", queryset=Organisation.objects.none())
+    titre = forms.CharField(label="Titre de l'amendement", max_length=255)
+    expose_motifs = forms.CharField(label="Exposé des motifs", widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        queryset = organisations_du_comite(user)
+        self.fields["organisation"].queryset = queryset
+        if queryset.count() == 1:
+            self.fields["organisation"].initial = queryset.first().pk
 
 
 class RejetForm(forms.Form):

@@ -53,6 +53,7 @@ def abilities_for_amendement(user: Any, amendement: "Amendement") -> dict[str, b
         "schedule": scope.dne and etat == "en_discussion",
         "adopt": scope.dne and etat == "inscrit",
         "reject": scope.dne and etat in ("propose", "en_discussion", "inscrit"),
+        "amend": (scope.dne or amendement.organisation_id in scope.associations) and etat == "propose",
         "rebase": (scope.dne or amendement.organisation_id in scope.associations)
         and etat in ("propose", "en_discussion", "inscrit"),
     }

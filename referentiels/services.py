@@ -275,6 +275,25 @@ def amendement_proposer(
     return amendement
 
 
+def amendement_ajouter_modification(
+    *, amendement: Amendement, modification: Mapping[str, Any], actor: Any
+) -> Amendement:
+    """Add one change to an amendment still « proposé » (checked with its other changes against its base)."""
+    with transaction.atomic():
+        courant = Amendement.objects.select_for_update().select_related("version_base").get(pk=amendement.pk)
+        if courant.etat != EtatAmendement.PROPOSE:
+            raise ValidationError(
+                f"L'amendement « {courant.titre} » est « {courant.get_etat_display().lower()} » : "
+                "on ne peut plus le compléter."
+            )
+        existantes = courant.modifications_data()
+        stockee = _normaliser_modifications(items_de(courant.version_base), [*existantes, modification])[-1]
+        Modification.objects.create(amendement=courant, ordre=len(existantes) + 1, **stockee)
+        log_action(courant, "referentiels.amendement.complete", actor=actor, data={"modification": stockee})
+    amendement.refresh_from_db()
+    return amendement
+
+
 def _changer_etat(
     *, amendement: Amendement, cible: str, actor: Any, action: str, data: dict | None = None
 ) -> Amendement:

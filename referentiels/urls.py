@@ -19,6 +19,7 @@ app_name = "referentiels"
 urlpatterns = [
     path("", views.liste, name="liste"),
     path("amendements/<int:pk>/", views.amendement, name="amendement"),
+    path("amendements/<int:pk>/completer/", views.amendement_completer, name="amendement_completer"),
     path(
         "amendements/<int:pk>/<str:action>/",
         views.amendement_action,

@@ -14,7 +14,7 @@ from core.audit import history_of
 from core.exports import export_format, export_response
 
 from . import rules, selectors, services
-from .forms import AdoptionForm, AmendementForm, DiffForm, RejetForm, SimulationForm
+from .forms import AdoptionForm, AmendementForm, DiffForm, ModificationForm, RejetForm, SimulationForm
 from .models import Amendement, Referentiel, Version
 
 
@@ -226,7 +226,7 @@ def diff_json(request: HttpRequest, niveau: str) -> JsonResponse:
 # --- Amendments -------------------------------------------------------------------------------------
 
 
-def _erreurs_service(form: AmendementForm | None, exc: ValidationError) -> list[str]:
+def _erreurs_service(form: ModificationForm | None, exc: ValidationError) -> list[str]:
     """Put the service's errors on the form fields they name; return those that name none."""
     restantes: list[str] = []
     if hasattr(exc, "error_dict"):
@@ -238,7 +238,7 @@ def _erreurs_service(form: AmendementForm | None, exc: ValidationError) -> list[
                     restantes.extend(erreur.messages)
         return restantes
     for erreur in exc.error_list:
-        champ = AmendementForm.CHAMPS_SERVICE.get(erreur.code or "", erreur.code or "")
+        champ = ModificationForm.CHAMPS_SERVICE.get(erreur.code or "", erreur.code or "")
         if form is not None and champ in form.fields:
             form.add_error(champ, erreur.messages)
         else:
@@ -313,6 +313,42 @@ def amendement(request: HttpRequest, pk: int) -> HttpResponse:
             "historique": history_of(a)[:20] if request.user.is_authenticated else [],
             "breadcrumb": _crumbs((a.referentiel.titre, a.referentiel.get_absolute_url()), (a.titre, None)),
         },
+    )
+
+
+@login_required
+def amendement_completer(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _amendement(request, pk)
+    if not a.get_abilities(request.user)["amend"]:
+        raise PermissionDenied("Seule l'organisation qui propose complète son amendement, tant qu'il est proposé.")
+    form = ModificationForm(request.POST or None)
+    erreurs: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amendement_ajouter_modification(amendement=a, modification=form.modification(), actor=request.user)
+        except ValidationError as exc:
+            erreurs = _erreurs_service(form, exc)
+        else:
+            messages.success(request, "La modification est ajoutée à l'amendement.")
+            return redirect(a)
+    return render(
+        request,
+        "referentiels/amendement_form.html",
+        {
+            "title": f"Compléter l'amendement — {a.titre}",
+            "amendement": a,
+            "referentiel": a.referentiel,
+            "courante": a.version_base,
+            "form": form,
+            "erreurs": erreurs,
+            "items": a.version_base.items.order_by("ordre", "id"),
+            "breadcrumb": _crumbs(
+                (a.referentiel.titre, a.referentiel.get_absolute_url()),
+                (a.titre, a.get_absolute_url()),
+                ("Ajouter une modification", None),
+            ),
+        },
+        status=400 if erreurs or form.errors else 200,
     )
 
 

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -322,3 +323,35 @@ def test_apercu_et_conflit_sur_la_page_amendement(client):
     contenu = client.get(second.get_absolute_url()).content.decode()
     assert "ne s'applique plus à la version en vigueur" in contenu
     assert "impossible de modifier l&#x27;item « micro »" in contenu
+
+
+def test_completer_un_amendement(client):
+    v1 = charger("ecole")
+    organisation = association()
+    auteur = membre_comite(organisation)
+    autre = membre_comite(association(nom="Association des maires de France", sigle="AMF"))
+    amendement = proposer(v1, [{"operation": "suppression", "code": "micro"}], organisation=organisation)
+    url = reverse("referentiels:amendement_completer", args=[amendement.pk])
+    login(client, autre)
+    assert client.get(url).status_code == 403
+    login(client, auteur)
+    assert "Ajouter une modification" in client.get(amendement.get_absolute_url()).content.decode()
+    reponse = client.post(url, {"operation": "suppression", "code": "micro"})
+    assert reponse.status_code == 400
+    assert "impossible de supprimer l&#x27;item « micro »" in reponse.content.decode()
+    reponse = client.post(
+        url, {"operation": "modification", "code": "visualiseur", "obligatoire": "oui", "cout_haut": "320"}
+    )
+    assert reponse.status_code == 302
+    assert amendement.modifications_data()[1] == {
+        "operation": "modification",
+        "code": "visualiseur",
+        "donnees": {"obligatoire": True, "cout_haut": "320.00"},
+    }
+    services.amendement_mettre_en_discussion(amendement=amendement, actor=None)
+    assert client.get(url).status_code == 403
+    with pytest.raises(ValidationError, match="on ne peut plus le compléter"):
+        services.amendement_ajouter_modification(
+            amendement=amendement, modification={"operation": "suppression", "code": "visualiseur"}, actor=None
+        )
+    assert amendement.modifications.count() == 2
