@@ -176,3 +176,9 @@ def test_une_collectivite_d_une_ecole_n_est_pas_diffusee_au_public(client, monde
     login(client, agent(monde.rennes))
     page = client.get(url).content.decode()
     assert "Coût pour atteindre le socle" in page
+
+
+def test_le_formulaire_d_import_a_un_vrai_champ_fichier(client, monde):
+    login(client, agent(monde.rennes))
+    page = client.get(reverse("diagnostics:importer")).content.decode()
+    assert 'type="file"' in page and 'enctype="multipart/form-data"' in page
