@@ -62,7 +62,8 @@ def recherche_etablissements(filtres: Filtres) -> QuerySet[Etablissement]:
     """
     qs = Etablissement.objects.select_related(*ROW_RELATED)
     words = normalise_recherche(filtres.q).split()
-    for word in words:
+    # The longest (usually rarest) word first: the database stops at the first word that fails.
+    for word in sorted(set(words), key=len, reverse=True):
         qs = qs.filter(recherche__contains=word)
     if filtres.niveau:
         qs = qs.filter(niveau=filtres.niveau)
