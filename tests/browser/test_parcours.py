@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .harness import Socle
-from .ui import assert_accessible, login
+from .ui import assert_accessible, javascript_errors, login
 
 # A real école of Rennes, from the annuaire de l'éducation nationale.
 ECOLE = "Ecole élémentaire publique Jean Zay"
@@ -27,6 +27,7 @@ def nombre(texte: str) -> int:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_parcours_accueil_recherche_etablissement_collectivite(page: Page, socle_live: Socle, role: str) -> None:
+    erreurs = javascript_errors(page)
     if role == "anonyme":
         page.goto("/")
         expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
@@ -79,3 +80,4 @@ def test_parcours_accueil_recherche_etablissement_collectivite(page: Page, socle
     modifier = page.get_by_role("link", name="Modifier le référent numérique")
     expect(modifier).to_have_count(1 if peut_modifier_collectivite else 0)
     assert_accessible(page, "la fiche de la collectivité")
+    assert not erreurs, "erreurs JavaScript pendant le parcours :\n" + "\n".join(erreurs)

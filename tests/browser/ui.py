@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -30,11 +30,19 @@ def assert_accessible(page: Page, what: str) -> None:
     assert not violations, f"axe-core sur {what} ({page.url}) :\n{describe(violations)}"
 
 
+def javascript_errors(page: Page) -> list[str]:
+    """A list that fills with the page's uncaught exceptions and console errors (a CSP refusal is one)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"exception : {exc}"))
+    page.on("console", lambda msg: errors.append(f"console : {msg.text}") if msg.type == "error" else None)
+    return errors
+
+
 def login(page: Page, username: str, password: str) -> None:
     """Log in through the real form, as a person would, and land on the home page."""
     page.goto("/comptes/connexion/")
     page.get_by_label("Identifiant", exact=True).fill(username)
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url(lambda url: urlsplit(url).path == "/")
     expect(page.get_by_role("button", name="Se déconnecter").first).to_be_visible()
