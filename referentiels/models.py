@@ -107,7 +107,8 @@ class Version(models.Model):
                 replaced = stored["etat"] == EtatVersion.ADOPTEE and self.etat == EtatVersion.REMPLACEE
                 same = all(getattr(self, f) == stored[f] for f in CHAMPS_FIGES)
                 if not (replaced and same):
-                    raise VersionFigee(f"La version {self.numero} est {stored['etat']} : elle ne peut plus changer.")
+                    etat = EtatVersion(stored["etat"]).label.lower()
+                    raise VersionFigee(f"La version {self.numero} est {etat} : elle ne peut plus changer.")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

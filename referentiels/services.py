@@ -6,6 +6,7 @@ message and leaves the database untouched.
 """
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -218,8 +219,10 @@ def _normaliser_modifications(
         elif operation == "modification" and code in apres:
             donnees = {k: apres[code][k] for k in (modification.get("donnees") or {})}
         elif operation == "modification":
-            # Changed then removed within the same amendment: keep the change as given.
-            donnees = dict(modification.get("donnees") or {})
+            # Changed then removed within the same amendment: keep the change as given (JSON-ready).
+            donnees = {
+                k: str(v) if isinstance(v, Decimal) else v for k, v in (modification.get("donnees") or {}).items()
+            }
         normalisees.append({"operation": operation, "code": code, "donnees": donnees})
     return normalisees
 
