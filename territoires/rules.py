@@ -150,7 +150,8 @@ def siren_valide(siren: str) -> bool:
 NIVEAUX = ("ecole", "college", "lycee")
 PERIMETRES = ("commune", "departement", "region")  # from the most precise to the least
 
-_NIVEAU_LIBELLE = {"ecole": "école", "college": "collège", "lycee": "lycée"}
+_TITRE = {"ecole": "École publique", "college": "Collège public", "lycee": "Lycée public"}
+_NIVEAU_PUBLIC = {"ecole": "une école publique", "college": "un collège public", "lycee": "un lycée public"}
 _PERIMETRE_LIBELLE = {"commune": "la commune", "departement": "le département", "region": "la région"}
 _ARTICLE = {"ecole": "L.212-4", "college": "L.213-2", "lycee": "L.214-6"}
 
@@ -190,10 +191,10 @@ def resoudre_competence(
         collectivite = competences.get((niveau, perimetre, code))
         if collectivite is not None:
             return collectivite, (
-                f"{_NIVEAU_LIBELLE[niveau]} public : compétence fixée pour {_PERIMETRE_LIBELLE[perimetre]} {code} "
+                f"{_TITRE[niveau]} : compétence fixée pour {_PERIMETRE_LIBELLE[perimetre]} {code} "
                 f"(Code de l'éducation, {_ARTICLE[niveau]}, et statut ou transfert éventuel)"
             )
     return None, (
-        f"aucune collectivité compétente connue pour un {_NIVEAU_LIBELLE[niveau]} public de la commune "
+        f"aucune collectivité compétente connue pour {_NIVEAU_PUBLIC[niveau]} de la commune "
         f"{territoires['commune']} (département {territoires['departement']}, région {code_region or '?'})"
     )
