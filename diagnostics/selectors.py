@@ -109,3 +109,7 @@ def sous_agregats(echelon: str, code: str, niveau: str = "") -> list[tuple[str, 
         return []
     rows = Agregat.objects.filter(echelon=sous, code__in=list(enfants), niveau=niveau)
     return sorted(((a.code, enfants[a.code], a) for a in rows), key=lambda t: t[1])
+
+
+def catalogue_courant() -> Catalogue | None:
+    return Catalogue.objects.order_by("-numero").first()

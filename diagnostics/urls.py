@@ -10,4 +10,5 @@ urlpatterns = [
     path("diagnostics/etablissements/<str:uai>/inventaire/", views.inventaire_modifier, name="inventaire_modifier"),
     path("diagnostics/import/", views.importer, name="importer"),
     path("diagnostics/import/modele/", views.modele, name="modele"),
+    path("diagnostics/catalogue/", views.catalogue, name="catalogue"),
 ]

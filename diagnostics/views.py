@@ -28,7 +28,7 @@ from territoires.models import Academie, Collectivite, Departement, Etablissemen
 
 from . import engine, importation, selectors, services
 from .forms import CommentaireForm, ConnectiviteForm, ImportForm, LigneForm
-from .models import Commentaire, Echelon, Inventaire, LigneInventaire
+from .models import Catalogue, Commentaire, Echelon, Inventaire, LigneInventaire, PrixCollectivite
 from .permissions import abilities_for_inventaire
 
 ACTIONS = {
@@ -391,5 +391,47 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
             "breadcrumb": [("Diagnostics", reverse("diagnostics:nation")), (nom, None)]
             if echelon != Echelon.NATION
             else [("Diagnostics", None)],
+        },
+    )
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """The current price catalogue (low / typical / high, source, date; unconfirmed prices flagged)."""
+    courant = selectors.catalogue_courant()
+    prix = list(courant.prix.all()) if courant else []
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            fmt=fmt,
+            filename=f"catalogue-prix-v{courant.numero if courant else 0}",
+            headers=[
+                "Item",
+                "Libellé",
+                "Bas (€)",
+                "Typique (€)",
+                "Haut (€)",
+                "Unité",
+                "Non confirmé",
+                "Source",
+                "Date",
+            ],
+            rows=[
+                [p.item_code, p.libelle, p.bas, p.typique, p.haut, p.unite, p.non_confirme, p.source, p.date_source]
+                for p in prix
+            ],
+            title="Catalogue de prix",
+        )
+    scope = scope_of(request.user)
+    negocies = PrixCollectivite.objects.filter(collectivite_id__in=scope.collectivites).select_related("collectivite")
+    return render(
+        request,
+        "diagnostics/catalogue.html",
+        {
+            "catalogue": courant,
+            "prix": prix,
+            "versions": Catalogue.objects.all(),
+            "negocies": negocies,
+            "breadcrumb": [("Diagnostics", reverse("diagnostics:nation")), ("Catalogue de prix", None)],
         },
     )

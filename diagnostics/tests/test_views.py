@@ -182,3 +182,12 @@ def test_le_formulaire_d_import_a_un_vrai_champ_fichier(client, monde):
     login(client, agent(monde.rennes))
     page = client.get(reverse("diagnostics:importer")).content.decode()
     assert 'type="file"' in page and 'enctype="multipart/form-data"' in page
+
+
+def test_catalogue_de_prix_montre_les_prix_non_confirmes(client, monde):
+    page = client.get(reverse("diagnostics:catalogue")).content.decode()
+    assert "Prix unitaires de référence, version 1" in page
+    assert "Non confirmé" in page and "Sourcé" in page
+    assert "speechi.net" in page  # the source of the display price
+    export = client.get(reverse("diagnostics:catalogue") + "?format=csv").content.decode("utf-8-sig")
+    assert "videoprojecteur;Vidéoprojecteur (ou TNI / VPI / ENI);2000,00;3300,00;4000,00" in export
