@@ -14,7 +14,7 @@ from django.db import transaction
 from core.audit import log_action
 
 from .models import Collectivite, Commune, Competence, Etablissement, OrigineCompetence, Perimetre, TypeCollectivite
-from .rules import resoudre_competence
+from .rules import commune_de_rattachement, resoudre_competence
 
 FONDEMENT_ECOLE = "Code de l'éducation, art. L.212-4 : la commune a la charge des écoles publiques"
 
@@ -30,7 +30,8 @@ def carte_competences() -> dict[tuple[str, str, str], int]:
 
 
 def expliquer(etablissement: Etablissement) -> tuple[Collectivite | None, str]:
-    """The collectivité compétente of one établissement and the reason, in French (for its page)."""
+    """The collectivité compétente of one établissement and the reason, in French, with the legal basis of the
+    competence that applies (for its page)."""
     collectivite_id, raison = resoudre_competence(
         niveau=etablissement.niveau,
         secteur=etablissement.secteur,
@@ -39,7 +40,23 @@ def expliquer(etablissement: Etablissement) -> tuple[Collectivite | None, str]:
         code_region=etablissement.departement.region_id,
         competences=carte_competences(),
     )
-    collectivite = Collectivite.objects.filter(pk=collectivite_id).first() if collectivite_id else None
+    if collectivite_id is None:
+        return None, raison
+    collectivite = Collectivite.objects.get(pk=collectivite_id)
+    territoires = {
+        Perimetre.COMMUNE: commune_de_rattachement(etablissement.commune_id),
+        Perimetre.DEPARTEMENT: etablissement.departement_id,
+        Perimetre.REGION: etablissement.departement.region_id,
+    }
+    for perimetre, code in territoires.items():
+        competence = Competence.objects.filter(
+            niveau=etablissement.niveau, perimetre=perimetre, code_territoire=code
+        ).first()
+        if competence is not None:
+            if competence.origine == OrigineCompetence.LOI:
+                return collectivite, raison
+            depuis = f", depuis le {competence.depuis:%d/%m/%Y}" if competence.depuis else ""
+            return collectivite, f"{raison}. {competence.get_origine_display()}{depuis} : {competence.fondement}"
     return collectivite, raison
 
 

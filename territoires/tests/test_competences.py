@@ -59,7 +59,14 @@ def test_collectivite_competente_of_real_etablissements(donnees_reelles, uai, co
         assert etablissement.collectivite_competente.siren == siren
     trouvee, raison = expliquer(etablissement)
     assert trouvee == etablissement.collectivite_competente
-    assert "public" in raison
+    assert raison.startswith(("École publique :", "Collège public :", "Lycée public :"))
+    assert "Code de l'éducation" in raison
+
+
+def test_explanation_of_a_corsican_college_cites_its_statute(donnees_reelles):
+    _, raison = expliquer(Etablissement.objects.get(uai="6200006M"))
+    assert raison.startswith("Collège public : compétence fixée pour le département 2A")
+    assert "Statut particulier de la collectivité, depuis le 01/01/2018 : Loi n° 2015-991" in raison
 
 
 def test_private_school_under_contract_has_no_public_collectivite(donnees_reelles):
