@@ -345,11 +345,11 @@ def _evaluer(e: Expression, faits: Faits) -> Evaluation:
         if actuel is None:
             manque = f"donnée manquante : {e.fait.libelle}"
             if e.si_absent:
-                return Evaluation(True, (), (f"à vérifier, {manque} (condition : {_condition(e)})",))
-            return Evaluation(False, (f"{manque} (condition : {_condition(e)})",))
+                return Evaluation(True, (), (f"à vérifier, {manque} (condition : {texte_condition(e)})",))
+            return Evaluation(False, (f"{manque} (condition : {texte_condition(e)})",))
         if _compare(e.op, actuel, e.valeur):
             return Evaluation(True)
-        modele = e.explication or "{fait} : {actuel} (condition : " + _condition(e).replace("{", "{{") + ")"
+        modele = e.explication or "{fait} : {actuel} (condition : " + texte_condition(e).replace("{", "{{") + ")"
         return Evaluation(False, (_rendu(modele, e, actuel),))
     if isinstance(e, Non):
         interne = _evaluer(e.terme, faits)
@@ -373,7 +373,7 @@ def _evaluer(e: Expression, faits: Faits) -> Evaluation:
     return Evaluation(False, (f"aucune des conditions n'est remplie : {detail}",), avertissements)
 
 
-def _condition(c: Comparaison) -> str:
+def texte_condition(c: Comparaison) -> str:
     return f"{c.fait.libelle} {OPERATEURS[c.op]} {_texte_valeur(c.valeur)}"
 
 

@@ -1,0 +1,189 @@
+"""API of the appels à projets (``/api/v1/appels/…``): the published appels, their rules, and the public simulator.
+
+The simulator needs no account: it runs the funding engine of the appel's published revision on the
+schools and expenses sent, and returns the subsidy with the same explanation as a dossier's.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import permissions, routers, serializers, throttling, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from . import rules, selectors
+from .models import AppelAProjets, Revision
+
+MAX_ETABLISSEMENTS = 500
+MONTANT_MAX = Decimal("100000000")
+
+
+class ParametreFinancementSerializer(serializers.Serializer):
+    libelle = serializers.CharField()
+    valeur = serializers.DecimalField(max_digits=14, decimal_places=4)
+    source = serializers.CharField()
+    non_confirme = serializers.BooleanField()
+
+
+def parametres_json(regle: rules.RegleFinancement) -> list[dict[str, Any]]:
+    return [
+        {"libelle": libelle, "valeur": p.valeur, "source": p.source, "non_confirme": p.non_confirme}
+        for libelle, p in regle.parametres()
+    ]
+
+
+class RevisionAppelSerializer(serializers.ModelSerializer):
+    parametres = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Revision
+        fields = [
+            "numero",
+            "ouverture",
+            "cloture",
+            "eligibilite",
+            "financement",
+            "pieces",
+            "vagues",
+            "enveloppe_nationale",
+            "enveloppe_source",
+            "notes",
+            "publiee_le",
+            "parametres",
+        ]
+
+    @extend_schema_field(ParametreFinancementSerializer(many=True))
+    def get_parametres(self, obj: Revision) -> list[dict[str, Any]]:
+        return ParametreFinancementSerializer(parametres_json(obj.regle_financement), many=True).data
+
+
+class AppelSerializer(serializers.ModelSerializer):
+    revision = serializers.SerializerMethodField(help_text="La révision publiée (règles en vigueur).")
+
+    class Meta:
+        model = AppelAProjets
+        fields = ["code", "titre", "millesime", "niveau", "description", "sources", "revision"]
+
+    @extend_schema_field(RevisionAppelSerializer(allow_null=True))
+    def get_revision(self, obj: AppelAProjets) -> dict[str, Any] | None:
+        revision = obj.revision_publiee()
+        return RevisionAppelSerializer(revision).data if revision else None
+
+
+class DepensesParVoletSerializer(serializers.Serializer):
+    equipement = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), max_value=MONTANT_MAX, required=False, default=Decimal(0)
+    )
+    services = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), max_value=MONTANT_MAX, required=False, default=Decimal(0)
+    )
+    accompagnement = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), max_value=MONTANT_MAX, required=False, default=Decimal(0)
+    )
+
+
+class EcoleSimuleeSerializer(serializers.Serializer):
+    libelle = serializers.CharField(max_length=200, required=False, default="", help_text="Nom de l'école (libre).")
+    classes = serializers.IntegerField(min_value=0, max_value=1000)
+    eleves = serializers.IntegerField(min_value=0, max_value=10000)
+    depenses = DepensesParVoletSerializer(help_text="Dépenses TTC en euros, par volet.")
+
+
+class SimulationSerializer(serializers.Serializer):
+    etablissements = EcoleSimuleeSerializer(many=True, min_length=1, max_length=MAX_ETABLISSEMENTS)
+
+
+class LigneSimulationSerializer(serializers.Serializer):
+    etablissement = serializers.CharField()
+    poste = serializers.CharField()
+    depense = serializers.DecimalField(max_digits=14, decimal_places=2)
+    depense_retenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    subvention = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ResultatSimulationSerializer(serializers.Serializer):
+    appel = serializers.CharField()
+    revision = serializers.IntegerField()
+    subvention = serializers.DecimalField(max_digits=14, decimal_places=2)
+    depense = serializers.DecimalField(max_digits=14, decimal_places=2)
+    depense_retenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    depenses_non_financees = serializers.DecimalField(max_digits=14, decimal_places=2)
+    par_etablissement = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+    lignes = LigneSimulationSerializer(many=True)
+    explications = serializers.ListField(child=serializers.CharField())
+    parametres_non_confirmes = ParametreFinancementSerializer(many=True)
+
+
+def simuler(revision: Revision, etablissements: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run the appel's funding engine on simulated schools; the shared core of the page and the API."""
+    saisies = [
+        rules.EtablissementSaisi(
+            code=f"ecole-{i}",
+            libelle=e.get("libelle") or f"École {i}",
+            classes=e["classes"],
+            eleves=e["eleves"],
+            depenses={v: Decimal(m) for v, m in e["depenses"].items() if Decimal(m)},
+        )
+        for i, e in enumerate(etablissements, start=1)
+    ]
+    regle = revision.regle_financement
+    resultat = rules.calculer_subvention(regle, saisies)
+    libelles = {s.code: s.libelle for s in saisies}
+    return {
+        "appel": revision.appel.code,
+        "revision": revision.numero,
+        "subvention": resultat.subvention,
+        "depense": resultat.depense,
+        "depense_retenue": resultat.depense_retenue,
+        "depenses_non_financees": resultat.depenses_non_financees,
+        "par_etablissement": {libelles[c]: m for c, m in resultat.par_etablissement.items()},
+        "lignes": [
+            {
+                "etablissement": libelles.get(ligne.unite, "Dossier"),
+                "poste": ligne.poste,
+                "depense": ligne.depense,
+                "depense_retenue": ligne.depense_retenue,
+                "subvention": ligne.subvention,
+            }
+            for ligne in resultat.lignes
+        ],
+        "explications": list(resultat.explications),
+        "parametres_non_confirmes": [p for p in parametres_json(regle) if p["non_confirme"]],
+    }
+
+
+class AppelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Les appels à projets publiés, avec leurs règles d'éligibilité et de financement en vigueur."""
+
+    serializer_class = AppelSerializer
+    lookup_field = "code"
+    pagination_class = None
+    throttle_classes = [throttling.AnonRateThrottle, throttling.UserRateThrottle]
+
+    def get_queryset(self) -> QuerySet[AppelAProjets]:
+        return selectors.appels_publies()
+
+    @extend_schema(request=SimulationSerializer, responses=ResultatSimulationSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.AllowAny])
+    def simulation(self, request: Request, code: str) -> Response:
+        """Estimer la subvention d'un projet (sans compte) : écoles (classes, élèves) et dépenses par volet.
+
+        Même moteur et même explication que pour un dossier déposé. Les paramètres non confirmés de
+        l'appel sont rappelés avec leur source.
+        """
+        appel = self.get_object()
+        revision = appel.revision_publiee()
+        if revision is None:
+            raise Http404("Appel sans révision publiée.")
+        entree = SimulationSerializer(data=request.data)
+        entree.is_valid(raise_exception=True)
+        return Response(ResultatSimulationSerializer(simuler(revision, entree.validated_data["etablissements"])).data)
+
+
+def register(router: routers.SimpleRouter) -> None:
+    """Add the appels endpoints to the API router (called by ``socle.api_urls``)."""
+    router.register("appels", AppelViewSet, basename="appel")

@@ -1,0 +1,66 @@
+from django import forms
+from django.forms import formset_factory
+
+from .models import Volet
+
+NEGATIF = "Le montant ne peut pas être négatif."
+
+
+def _montant(label: str, required: bool = False) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=required,
+        error_messages={"min_value": NEGATIF, "invalid": "Saisissez un montant en euros (par exemple 1250,50)."},
+    )
+
+
+class EcoleSimuleeForm(forms.Form):
+    libelle = forms.CharField(label="École", max_length=200, required=False, help_text="Nom libre, facultatif.")
+    classes = forms.IntegerField(label="Classes", min_value=0, max_value=1000)
+    eleves = forms.IntegerField(label="Élèves", min_value=0, max_value=10000)
+    equipement = _montant("Équipement (€ TTC)")
+    services = _montant("Services et ressources (€ TTC)")
+    accompagnement = _montant("Accompagnement (€ TTC)")
+
+
+EcolesSimuleesFormSet = formset_factory(EcoleSimuleeForm, extra=3, max_num=50, validate_max=True)
+
+
+class ProjetForm(forms.Form):
+    projet_pedagogique = forms.CharField(
+        label="Projet pédagogique",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Les usages visés par l'équipe de l'école : l'équipement suit la pédagogie.",
+    )
+    classes = forms.IntegerField(label="Classes concernées", min_value=0, max_value=1000)
+    eleves = forms.IntegerField(label="Élèves concernés", min_value=0, max_value=10000)
+    devis = forms.FileField(label="Devis (PDF)", required=False, help_text="Un fichier PDF de 10 Mo au plus.")
+
+
+class LigneForm(forms.Form):
+    volet = forms.ChoiceField(label="Volet", choices=[("", "—"), *Volet.choices], required=False)
+    item_code = forms.CharField(label="Item du référentiel", max_length=60, required=False)
+    libelle = forms.CharField(label="Libellé", max_length=255, required=False)
+    quantite = forms.IntegerField(
+        label="Quantité", min_value=1, required=False, error_messages={"min_value": "La quantité doit être positive."}
+    )
+    prix_unitaire = _montant("Prix unitaire (€ TTC)")
+
+    def vide(self) -> bool:
+        return not any(
+            self.cleaned_data.get(f) not in (None, "") for f in ("volet", "libelle", "quantite", "prix_unitaire")
+        )
+
+
+LignesFormSet = formset_factory(LigneForm, extra=6, max_num=200, validate_max=True)
+
+
+class MotifForm(forms.Form):
+    motif = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AccepterForm(forms.Form):
+    montant = _montant("Montant accordé (€)", required=False)

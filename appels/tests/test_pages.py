@@ -1,0 +1,249 @@
+"""Pages and API: the public simulator, the filing form, and the permission matrix over HTTP."""
+
+import html
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from appels import services
+from appels.models import Dossier, EtatDossier, EtatProjet, LigneDepense, Projet
+from territoires.tests.factories import AcademieFactory
+
+from .factories import (
+    PDF,
+    agent_de,
+    appel_ouvert,
+    circonscription,
+    commune_avec_ecoles,
+    dne,
+    ien_de,
+    instructeur_de,
+    lignes,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def nbsp(texte: str) -> str:
+    return html.unescape(texte).replace("\u00a0", " ")
+
+
+@pytest.fixture
+def appel():
+    return appel_ouvert("snee-2021")
+
+
+def test_simulator_api_without_an_account(client, appel):
+    reponse = client.post(
+        "/api/v1/appels/snee-2021/simulation/",
+        {"etablissements": [{"libelle": "École A", "classes": 2, "eleves": 50, "depenses": {"equipement": "12000"}}]},
+        content_type="application/json",
+    )
+    assert reponse.status_code == 200
+    data = reponse.json()
+    assert data["subvention"] == "4900.00"  # 12 000 capped at 3 500 × 2 classes, × 70 %
+    assert any("3 500 € × 2 classes = 7 000,00 €" in nbsp(e) for e in data["explications"])
+    assert {p["libelle"] for p in data["parametres_non_confirmes"]} >= {
+        "total : plancher de la dépense par établissement"
+    }
+
+
+def test_simulator_api_refuses_a_negative_expense(client, appel):
+    reponse = client.post(
+        "/api/v1/appels/snee-2021/simulation/",
+        {"etablissements": [{"classes": 2, "eleves": 50, "depenses": {"equipement": "-5"}}]},
+        content_type="application/json",
+    )
+    assert reponse.status_code == 400
+    assert "equipement" in str(reponse.json())
+
+
+def test_appels_api_lists_the_published_rules(client, appel):
+    data = client.get("/api/v1/appels/").json()
+    assert [a["code"] for a in data] == ["snee-2021"]
+    assert data[0]["revision"]["numero"] == 1
+    assert any(p["non_confirme"] for p in data[0]["revision"]["parametres"])
+
+
+def test_simulator_page(client, appel):
+    page = client.get(reverse("appels:simulateur", args=["snee-2021"]))
+    assert page.status_code == 200
+    reponse = client.post(
+        reverse("appels:simulateur", args=["snee-2021"]),
+        {
+            "ecoles-TOTAL_FORMS": "2",
+            "ecoles-INITIAL_FORMS": "0",
+            "ecoles-0-libelle": "École des Lilas",
+            "ecoles-0-classes": "4",
+            "ecoles-0-eleves": "90",
+            "ecoles-0-equipement": "12000",
+            "ecoles-0-services": "1000",
+            "ecoles-1-classes": "",
+        },
+    )
+    texte = nbsp(reponse.content.decode())
+    assert "Subvention estimée : 8 900,00 €" in texte  # 70 % × 12 000 + 50 % × 1 000
+    assert "Paramètres non confirmés" in texte
+
+
+def test_appel_page_shows_rules_and_sources(client, appel):
+    page = nbsp(client.get(reverse("appels:appel", args=["snee-2021"])).content.decode())
+    assert "école non éligible : l'appel vise les écoles élémentaires et primaires" in page
+    assert "Non confirmé" in page
+    assert "idruide.com" in page
+
+
+def test_menu_links_to_the_appels(client, appel):
+    assert 'href="/appels/"' in client.get("/appels/").content.decode()
+
+
+# --- Filing and the permission matrix over HTTP --------------------------------------------------------------
+
+
+@pytest.fixture
+def monde(settings, tmp_path, appel):
+    settings.MEDIA_ROOT = tmp_path
+    collectivite, ecoles = commune_avec_ecoles()
+    return appel, collectivite, ecoles, agent_de(collectivite)
+
+
+def test_agent_sees_which_schools_are_eligible_and_files_once(client, monde):
+    appel, collectivite, ecoles, agent = monde
+    client.force_login(agent)
+    url = reverse("appels:deposer", args=[appel.code, collectivite.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert ecoles[0].nom in page.content.decode()
+    cle = page.context["cle"]
+    premier = client.post(url, {"cle": cle})
+    second = client.post(url, {"cle": cle})  # double click
+    assert premier.status_code == second.status_code == 302
+    assert Dossier.objects.count() == 1
+    assert premier["Location"] == second["Location"]
+
+
+def test_projet_form_refuses_negative_price_and_saves_nothing(client, monde):
+    appel, collectivite, ecoles, agent = monde
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="k")
+    client.force_login(agent)
+    url = reverse("appels:projet", args=[dossier.pk, ecoles[0].uai])
+    donnees = {
+        "projet_pedagogique": "Webradio de l'école.",
+        "classes": "4",
+        "eleves": "90",
+        "lignes-TOTAL_FORMS": "2",
+        "lignes-INITIAL_FORMS": "0",
+        "lignes-0-volet": "equipement",
+        "lignes-0-libelle": "Vidéoprojecteur",
+        "lignes-0-quantite": "4",
+        "lignes-0-prix_unitaire": "800",
+        "lignes-1-volet": "services",
+        "lignes-1-libelle": "ENT",
+        "lignes-1-quantite": "1",
+        "lignes-1-prix_unitaire": "-20",
+    }
+    reponse = client.post(url, donnees)
+    assert reponse.status_code == 200
+    assert "Ligne 2 : Le montant ne peut pas être négatif." in nbsp(reponse.content.decode())
+    assert not Projet.objects.exists()
+    donnees["lignes-1-prix_unitaire"] = "20"
+    donnees["devis"] = SimpleUploadedFile("devis.pdf", PDF, content_type="application/pdf")
+    assert client.post(url, donnees).status_code == 302
+    assert LigneDepense.objects.count() == 2
+    assert dossier.pieces.count() == 1
+
+
+def test_projet_form_refuses_a_quote_that_is_not_a_pdf_and_saves_nothing(client, monde):
+    appel, collectivite, ecoles, agent = monde
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="k")
+    client.force_login(agent)
+    reponse = client.post(
+        reverse("appels:projet", args=[dossier.pk, ecoles[0].uai]),
+        {
+            "projet_pedagogique": "P",
+            "classes": "4",
+            "eleves": "90",
+            "lignes-TOTAL_FORMS": "1",
+            "lignes-INITIAL_FORMS": "0",
+            "lignes-0-volet": "equipement",
+            "lignes-0-libelle": "Vidéoprojecteur",
+            "lignes-0-quantite": "1",
+            "lignes-0-prix_unitaire": "800",
+            "devis": SimpleUploadedFile("devis.pdf", b"<html>pas un pdf</html>"),
+        },
+    )
+    assert "n'est pas un PDF" in nbsp(reponse.content.decode())
+    assert not Projet.objects.exists()
+
+
+def _depose(monde):
+    appel, collectivite, ecoles, agent = monde
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="k")
+    services.dossier_enregistrer_projet(
+        dossier=dossier, acteur=agent, etablissement=ecoles[0], projet_pedagogique="P", lignes=lignes()
+    )
+    services.dossier_ajouter_piece(
+        dossier=dossier, acteur=agent, code="devis", fichier=SimpleUploadedFile("d.pdf", PDF)
+    )
+    return services.dossier_deposer(dossier=dossier, acteur=agent)
+
+
+def test_permission_matrix_on_the_dossier_page(client, monde):
+    dossier = _depose(monde)
+    autre_commune, _ = commune_avec_ecoles()
+    autre_circ = circonscription("0359999Z", "Saint-Malo")
+    autre_academie = AcademieFactory(code="06", nom="Créteil")
+    cas = {
+        "agent de la commune": (monde[3], 200),
+        "agent d'une autre commune": (agent_de(autre_commune), 404),
+        "IEN de la circonscription": (ien_de(circonscription()), 200),
+        "IEN d'une autre circonscription": (ien_de(autre_circ), 404),
+        "instructeur de l'académie": (instructeur_de(AcademieFactory()), 200),
+        "instructeur d'une autre académie": (instructeur_de(autre_academie), 404),
+        "DNE": (dne(), 200),
+    }
+    for role, (user, attendu) in cas.items():
+        client.force_login(user)
+        assert client.get(dossier.get_absolute_url()).status_code == attendu, role
+        visibles = client.get(reverse("appels:dossiers")).context["dossiers"]
+        assert (dossier in list(visibles)) == (attendu == 200), role
+    client.logout()
+    assert client.get(dossier.get_absolute_url()).status_code == 302  # to the login page
+
+
+def test_only_the_instructor_of_the_academie_decides(client, monde):
+    dossier = _depose(monde)
+    services.enveloppe_fixer(appel=monde[0], academie=dossier.academie, montant=Decimal("50000"), acteur=None)
+    url = reverse("appels:dossier_action", args=[dossier.pk, "instruire"])
+    for intrus in (monde[3], ien_de(circonscription()), instructeur_de(AcademieFactory(code="06", nom="Créteil"))):
+        client.force_login(intrus)
+        assert client.post(url).status_code in (403, 404)
+    dossier.refresh_from_db()
+    assert dossier.etat == EtatDossier.DEPOSE
+    instructeur = instructeur_de(AcademieFactory())
+    client.force_login(instructeur)
+    client.post(url)
+    # Acceptance refused while the IEN has not validated the projet.
+    client.post(reverse("appels:dossier_action", args=[dossier.pk, "accepter"]))
+    dossier.refresh_from_db()
+    assert dossier.etat == EtatDossier.EN_INSTRUCTION
+    projet = dossier.projets.get()
+    valider = reverse("appels:projet_action", args=[dossier.pk, projet.pk, "valider"])
+    assert client.post(valider).status_code == 403  # the instructor is not the IEN
+    client.force_login(ien_de(circonscription()))
+    client.post(valider)
+    projet.refresh_from_db()
+    assert projet.etat == EtatProjet.VALIDE
+    client.force_login(instructeur)
+    client.post(reverse("appels:dossier_action", args=[dossier.pk, "accepter"]), {"montant": ""})
+    dossier.refresh_from_db()
+    assert (dossier.etat, dossier.montant_accorde) == (EtatDossier.ACCEPTE, Decimal("8400.00"))
+
+
+def test_an_agent_cannot_file_for_another_collectivite(client, monde):
+    appel, _, _, _ = monde
+    autre, _ = commune_avec_ecoles()
+    client.force_login(monde[3])
+    assert client.get(reverse("appels:deposer", args=[appel.code, autre.pk])).status_code == 403

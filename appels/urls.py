@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "appels"
+urlpatterns = [
+    path("", views.liste, name="liste"),
+    path("dossiers/", views.dossiers, name="dossiers"),
+    path("dossiers/<int:pk>/", views.dossier, name="dossier"),
+    path("dossiers/<int:pk>/ecoles/<str:uai>/", views.projet, name="projet"),
+    path("dossiers/<int:pk>/projets/<int:projet_pk>/<str:action>/", views.projet_action, name="projet_action"),
+    path("dossiers/<int:pk>/<str:action>/", views.dossier_action, name="dossier_action"),
+    path("<slug:code>/", views.appel, name="appel"),
+    path("<slug:code>/simulateur/", views.simulateur, name="simulateur"),
+    path("<slug:code>/deposer/<int:collectivite>/", views.deposer, name="deposer"),
+]

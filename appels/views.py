@@ -1,0 +1,359 @@
+"""Pages of the appels à projets: thin views that ask ``get_abilities`` and call selectors and services."""
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from comptes.permissions import scope_of
+from core.audit import history_of
+from territoires.models import Collectivite, Etablissement
+
+from . import rules, selectors, services
+from .api import simuler
+from .forms import AccepterForm, EcolesSimuleesFormSet, LignesFormSet, MotifForm, ProjetForm
+from .models import AppelAProjets, Dossier, Projet
+
+
+def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    return [("Appels à projets", "/appels/"), *items]
+
+
+def _appel(code: str) -> AppelAProjets:
+    appel = get_object_or_404(AppelAProjets, code=code)
+    if appel.revision_publiee() is None:
+        raise Http404("Appel non publié.")
+    return appel
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for erreurs in exc.message_dict.values() for m in erreurs]
+    return list(exc.messages)
+
+
+def liste(request: HttpRequest) -> HttpResponse:
+    appels = [(a, a.revision_publiee()) for a in selectors.appels_publies()]
+    return render(
+        request,
+        "appels/liste.html",
+        {
+            "title": "Appels à projets",
+            "appels": appels,
+            "breadcrumb": _crumbs(),
+            "dossiers_visibles": _a_des_dossiers(request),
+        },
+    )
+
+
+def _a_des_dossiers(request: HttpRequest) -> bool:
+    scope = scope_of(request.user)
+    return bool(scope.dne or scope.collectivites or scope.academies or scope.circonscriptions)
+
+
+def appel(request: HttpRequest, code: str) -> HttpResponse:
+    appel = _appel(code)
+    revision = appel.revision_publiee()
+    assert revision is not None
+    scope = scope_of(request.user)
+    return render(
+        request,
+        "appels/appel.html",
+        {
+            "title": appel.titre,
+            "appel": appel,
+            "revision": revision,
+            "ouverte": revision.ouverte(),
+            "conditions": _conditions(revision.regle_eligibilite),
+            "parametres": revision.regle_financement.parametres(),
+            "collectivites": Collectivite.objects.filter(pk__in=scope.collectivites).order_by("nom"),
+            "breadcrumb": _crumbs((appel.titre, None)),
+        },
+    )
+
+
+def _conditions(expression: rules.Expression) -> list[str]:
+    """The eligibility rule as sentences (each condition's explanation, or its own wording)."""
+    if isinstance(expression, rules.Et):
+        return [c for t in expression.termes for c in _conditions(t)]
+    if isinstance(expression, rules.Comparaison):
+        texte = expression.explication or rules.texte_condition(expression)
+        return [texte.replace("({actuel})", "").replace("{actuel}", "…").strip()]
+    return [expression.explication or "condition composée"]
+
+
+def simulateur(request: HttpRequest, code: str) -> HttpResponse:
+    appel = _appel(code)
+    revision = appel.revision_publiee()
+    assert revision is not None
+    resultat = None
+    formset = EcolesSimuleesFormSet(request.POST or None, prefix="ecoles")
+    if request.method == "POST" and formset.is_valid():
+        ecoles = [
+            {
+                "libelle": f.cleaned_data.get("libelle") or "",
+                "classes": f.cleaned_data["classes"],
+                "eleves": f.cleaned_data["eleves"],
+                "depenses": {v: f.cleaned_data.get(v) or Decimal(0) for v in rules.VOLETS},
+            }
+            for f in formset
+            if f.cleaned_data and f.cleaned_data.get("classes") is not None
+        ]
+        if ecoles:
+            resultat = simuler(revision, ecoles)
+        else:
+            messages.error(request, "Indiquez au moins une école (classes et élèves).")
+    return render(
+        request,
+        "appels/simulateur.html",
+        {
+            "title": f"Simulateur — {appel.titre}",
+            "appel": appel,
+            "revision": revision,
+            "formset": formset,
+            "resultat": resultat,
+            "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Simulateur", None)),
+        },
+    )
+
+
+# --- Dossiers ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+def dossiers(request: HttpRequest) -> HttpResponse:
+    visibles = selectors.dossiers_visibles(request.user).order_by("-cree_le", "-id")[:500]
+    return render(
+        request,
+        "appels/dossiers.html",
+        {"title": "Dossiers", "dossiers": visibles, "breadcrumb": _crumbs(("Dossiers", None))},
+    )
+
+
+@login_required
+def deposer(request: HttpRequest, code: str, collectivite: int) -> HttpResponse:
+    """Where the agent of a collectivité sees which of its schools are eligible (and why not), and opens a dossier."""
+    appel = _appel(code)
+    revision = appel.revision_publiee()
+    assert revision is not None
+    coll = get_object_or_404(Collectivite, pk=collectivite)
+    if coll.pk not in scope_of(request.user).collectivites:
+        raise PermissionDenied("Vous n'agissez pas pour cette collectivité.")
+    existant = Dossier.objects.filter(appel=appel, collectivite=coll).first()
+    if request.method == "POST":
+        try:
+            dossier, _ = services.dossier_creer(
+                appel=appel, collectivite=coll, acteur=request.user, cle_idempotence=request.POST.get("cle", "")
+            )
+        except ValidationError as exc:
+            for m in _messages(exc):
+                messages.error(request, m)
+        else:
+            return redirect(dossier.get_absolute_url())
+    ecoles = selectors.eligibilite_des_etablissements(
+        revision.regle_eligibilite, selectors.etablissements_de_collectivite(coll, appel.niveau)
+    )
+    return render(
+        request,
+        "appels/deposer.html",
+        {
+            "title": f"Déposer un dossier — {appel.titre}",
+            "appel": appel,
+            "revision": revision,
+            "collectivite": coll,
+            "ecoles": ecoles,
+            "existant": existant,
+            "ouverte": revision.ouverte(),
+            "cle": uuid.uuid4().hex,
+            "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Déposer un dossier", None)),
+        },
+    )
+
+
+def _dossier(request: HttpRequest, pk: int) -> tuple[Dossier, dict[str, bool]]:
+    try:
+        dossier = selectors.dossier_complet(pk)
+    except Dossier.DoesNotExist:
+        raise Http404("Dossier introuvable.") from None
+    abilities = dossier.get_abilities(request.user)
+    if not abilities["view"]:
+        raise Http404("Dossier introuvable.")
+    return dossier, abilities
+
+
+@login_required
+def dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier, abilities = _dossier(request, pk)
+    projets = list(dossier.projets.all())
+    for projet in projets:
+        projet.abilities = projet.get_abilities(request.user)
+    ecoles: list[Any] = []
+    if abilities["edit"]:
+        deja = {p.etablissement_id for p in projets}
+        ecoles = [
+            e
+            for e in selectors.eligibilite_des_etablissements(
+                dossier.revision.regle_eligibilite,
+                selectors.etablissements_de_collectivite(dossier.collectivite, dossier.appel.niveau),
+            )
+            if e.etablissement.uai not in deja
+        ]
+    return render(
+        request,
+        "appels/dossier.html",
+        {
+            "title": f"Dossier n° {dossier.pk}",
+            "dossier": dossier,
+            "abilities": abilities,
+            "projets": projets,
+            "calcul": selectors.subvention_du_dossier(dossier) if projets else None,
+            "ecoles": ecoles,
+            "historique": history_of(dossier)[:50],
+            "breadcrumb": _crumbs(("Dossiers", "/appels/dossiers/"), (f"Dossier n° {dossier.pk}", None)),
+        },
+    )
+
+
+@login_required
+def projet(request: HttpRequest, pk: int, uai: str) -> HttpResponse:
+    """The projet of one school: projet pédagogique, expense lines, quote. Saved whole, or not at all."""
+    dossier, abilities = _dossier(request, pk)
+    if not abilities["edit"]:
+        raise PermissionDenied("Ce dossier n'est pas modifiable.")
+    etablissement = get_object_or_404(Etablissement, uai=uai)
+    existant = Projet.objects.filter(dossier=dossier, etablissement=etablissement).first()
+    initial_lignes = (
+        [
+            {"volet": ligne.volet, "item_code": ligne.item_code, "libelle": ligne.libelle, "quantite": ligne.quantite,
+             "prix_unitaire": ligne.prix_unitaire}
+            for ligne in existant.lignes.order_by("id")
+        ]
+        if existant
+        else []
+    )  # fmt: skip
+    initial = (
+        {"projet_pedagogique": existant.projet_pedagogique, "classes": existant.classes, "eleves": existant.eleves}
+        if existant
+        else {"classes": etablissement.classes or 0, "eleves": etablissement.eleves or 0}
+    )
+    form = ProjetForm(request.POST or None, request.FILES or None, initial=initial)
+    lignes = LignesFormSet(request.POST or None, prefix="lignes", initial=initial_lignes)
+    erreurs: list[str] = []
+    if request.method == "POST" and form.is_valid() and lignes.is_valid():
+        saisies = [f.cleaned_data for f in lignes if f.cleaned_data and not f.vide()]
+        try:
+            with transaction.atomic():
+                services.dossier_enregistrer_projet(
+                    dossier=dossier,
+                    acteur=request.user,
+                    etablissement=etablissement,
+                    projet_pedagogique=form.cleaned_data["projet_pedagogique"],
+                    classes=form.cleaned_data["classes"],
+                    eleves=form.cleaned_data["eleves"],
+                    lignes=saisies,
+                )
+                if form.cleaned_data.get("devis"):
+                    services.dossier_ajouter_piece(
+                        dossier=dossier, acteur=request.user, code="devis", fichier=form.cleaned_data["devis"],
+                        projet=Projet.objects.get(dossier=dossier, etablissement=etablissement),
+                    )  # fmt: skip
+        except ValidationError as exc:
+            erreurs = _messages(exc)
+        else:
+            messages.success(request, f"Projet de {etablissement.nom} enregistré.")
+            return redirect(dossier.get_absolute_url())
+    return render(
+        request,
+        "appels/projet.html",
+        {
+            "title": f"Projet de {etablissement.nom}",
+            "dossier": dossier,
+            "etablissement": etablissement,
+            "form": form,
+            "lignes": lignes,
+            "erreurs": erreurs,
+            "breadcrumb": _crumbs(
+                ("Dossiers", "/appels/dossiers/"),
+                (f"Dossier n° {dossier.pk}", dossier.get_absolute_url()),
+                (etablissement.nom, None),
+            ),
+        },
+    )
+
+
+# Each action: (ability needed, service, whether it takes a motif).
+ACTIONS: dict[str, tuple[str, Any, bool]] = {
+    "deposer": ("submit", services.dossier_deposer, False),
+    "instruire": ("instruct", services.dossier_instruire, False),
+    "complements": ("instruct", services.dossier_demander_complements, True),
+    "refuser": ("decide", services.dossier_refuser, True),
+    "sans-suite": ("decide", services.dossier_classer_sans_suite, True),
+    "accepter": ("decide", services.dossier_accepter, False),
+}
+
+
+@login_required
+@require_POST
+def dossier_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    dossier, abilities = _dossier(request, pk)
+    if action not in ACTIONS:
+        raise Http404("Action inconnue.")
+    ability, service, avec_motif = ACTIONS[action]
+    if not abilities[ability]:
+        raise PermissionDenied("Vous ne pouvez pas faire cette action sur ce dossier.")
+    kwargs: dict[str, Any] = {"dossier": dossier, "acteur": request.user}
+    if avec_motif:
+        form = MotifForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Indiquez le motif.")
+            return redirect(dossier.get_absolute_url())
+        kwargs["motif"] = form.cleaned_data["motif"]
+    if action == "accepter":
+        accepter = AccepterForm(request.POST)
+        if not accepter.is_valid():
+            messages.error(request, " ".join(e for errs in accepter.errors.values() for e in errs))
+            return redirect(dossier.get_absolute_url())
+        kwargs["montant"] = accepter.cleaned_data.get("montant")
+    try:
+        service(**kwargs)
+    except ValidationError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+    else:
+        dossier.refresh_from_db()
+        messages.success(request, f"Dossier n° {dossier.pk} : {dossier.get_etat_display().lower()}.")
+    return redirect(dossier.get_absolute_url())
+
+
+@login_required
+@require_POST
+def projet_action(request: HttpRequest, pk: int, projet_pk: int, action: str) -> HttpResponse:
+    dossier, _ = _dossier(request, pk)
+    projet = get_object_or_404(Projet.objects.select_related("etablissement", "dossier"), pk=projet_pk, dossier=dossier)
+    if action not in ("valider", "renvoyer"):
+        raise Http404("Action inconnue.")
+    if not projet.get_abilities(request.user)["validate"]:
+        raise PermissionDenied("Seul l'IEN de la circonscription valide ce projet, sur un dossier déposé.")
+    try:
+        if action == "valider":
+            services.projet_valider(projet=projet, acteur=request.user)
+        else:
+            form = MotifForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Indiquez le motif du renvoi.")
+            services.projet_renvoyer(projet=projet, acteur=request.user, motif=form.cleaned_data["motif"])
+    except ValidationError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+    else:
+        messages.success(
+            request, f"Projet de {projet.etablissement.nom} : {'validé' if action == 'valider' else 'renvoyé'}."
+        )
+    return redirect(dossier.get_absolute_url())
