@@ -6,6 +6,7 @@ urlpatterns = [
     path("comptes/", include("comptes.urls")),
     path("referentiels/", include("referentiels.urls")),
     path("comite/", include("comite.urls")),
+    path("appels/", include("appels.urls")),
     path("", include("territoires.urls")),
     path("", include("diagnostics.urls")),
     path("oidc/", include("mozilla_django_oidc.urls")),
