@@ -17,6 +17,7 @@ MENU = [
     ("territoires:academies", "Territoires"),
     ("referentiels:liste", "Référentiels"),
     ("diagnostics:nation", "Diagnostics"),
+    ("appels:liste", "Appels à projets"),
     ("comite:index", "Comité des partenaires"),
 ]
 
