@@ -102,7 +102,7 @@ def _territoire_synthetique(n: int, seed: int) -> None:
         commune = communes[rng.randrange(len(communes))]
         tirage = rng.random()
         niveau = Niveau.ECOLE if tirage < 0.8 else Niveau.COLLEGE if tirage < 0.92 else Niveau.LYCEE
-        classes = rng.randint(1, 14) if niveau == Niveau.ECOLE else rng.randint(12, 40)
+        classes = rng.randint(1, 8) if niveau == Niveau.ECOLE else rng.randint(8, 22)
         prive = rng.random() < 0.15
         dep = departements[int(commune.departement_id) - 1]
         competente = None

@@ -42,6 +42,7 @@ from .models import Agregat, Catalogue, Diagnostic, EtatMateriel, Inventaire, Li
 from .models import Echelon as E
 
 TAILLE_LOT = 2000
+_JSON = json.JSONEncoder(separators=(",", ":")).encode
 NIVEAUX = ("ecole", "college", "lycee")
 
 
@@ -53,6 +54,12 @@ class Contexte:
     prix_collectivites: dict[int, dict[str, Decimal]]
     annee: int
     _cache: dict[tuple[str, int], list[engine.ItemSocle]] = field(default_factory=dict)
+    _speciales: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+    def speciales(self, niveau: str) -> tuple[tuple[str, str], ...]:
+        if niveau not in self._speciales:
+            self._speciales[niveau] = engine.mesures_speciales(self.items.get(niveau, []))
+        return self._speciales[niveau]
 
     def items_pour(self, niveau: str, collectivite_id: int | None) -> list[engine.ItemSocle] | None:
         items = self.items.get(niveau)
@@ -257,7 +264,7 @@ def calculer_un(
     )
     lignes = stock.lignes
     profil = Profil(niveau=niveau, classes=etab["classes"], eleves=etab["eleves"])
-    resultat = engine.evaluer(items, profil, engine.mesures_presentes(items, lignes, mesures))
+    resultat = engine.evaluer(items, profil, engine.mesures_presentes(items, lignes, mesures, ctx.speciales(niveau)))
     terminaux = sum(lignes.get(c, 0) for c in engine.TERMINAUX)
     affichages = sum(lignes.get(c, 0) for c in engine.AFFICHAGES)
     etat = engine.Etat(
@@ -284,12 +291,11 @@ def calculer_un(
         resultat.cout_incomplet,
         resultat.manquants,
         resultat.indetermines,
-        json.dumps(
+        _JSON(
             [
                 [r.code, int(r.obligatoire), r.requis, r.present, r.manque, r.unites, str(r.cout), int(r.prix_inconnu)]
                 for r in resultat.items
             ],
-            separators=(",", ":"),
         ),
         etab["eleves"],
         etab["classes"],

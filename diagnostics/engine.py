@@ -90,19 +90,31 @@ class Mesures:
     maintenance: bool = False
 
 
-def mesures_presentes(items: Iterable[ItemSocle], lignes: Mapping[str, int], mesures: Mesures) -> dict[str, int]:
-    """The quantity present for each item: inventory lines summed per code, or the connectivity/services."""
-    presents: dict[str, int] = {}
+def mesures_speciales(items: Iterable[ItemSocle]) -> tuple[tuple[str, str], ...]:
+    """The items whose presence is read from ``Mesures`` (code, field), computed once per version."""
+    speciales = []
     for item in items:
         if item.regle.type == "debit_minimum":
-            presents[item.code] = mesures.debit_mbits
-            continue
-        champ = MESURES_PAR_CODE.get(item.code)
-        if champ is None:
-            presents[item.code] = max(0, lignes.get(item.code, 0))
-        else:
-            # An inventory line may also record the item (a router, a service contract).
-            presents[item.code] = max(int(getattr(mesures, champ)), lignes.get(item.code, 0))
+            speciales.append((item.code, "debit_mbits"))
+        elif item.code in MESURES_PAR_CODE:
+            speciales.append((item.code, MESURES_PAR_CODE[item.code]))
+    return tuple(speciales)
+
+
+def mesures_presentes(
+    items: Iterable[ItemSocle],
+    lignes: Mapping[str, int],
+    mesures: Mesures,
+    speciales: tuple[tuple[str, str], ...] | None = None,
+) -> dict[str, int]:
+    """The quantity present per item code: inventory lines summed per code, or the connectivity/services."""
+    if speciales is None:
+        speciales = mesures_speciales(items)
+    presents = {code: max(0, n) for code, n in lignes.items()}
+    for code, champ in speciales:
+        valeur = int(getattr(mesures, champ))
+        # The bandwidth is a measure; otherwise an inventory line may also record the item (a service contract).
+        presents[code] = valeur if champ == "debit_mbits" else max(valeur, presents.get(code, 0))
     return presents
 
 
