@@ -201,6 +201,18 @@ def enveloppe_fixer(*, appel: AppelAProjets, academie: Academie, montant: Decima
                 "l'enveloppe ne peut pas être inférieure."
             }
         )
+    revision = appel.revision_publiee()
+    nationale = revision.enveloppe_nationale if revision is not None else Decimal(0)
+    autres = sum(
+        Enveloppe.objects.filter(appel=appel).exclude(pk=enveloppe.pk).values_list("montant", flat=True), Decimal(0)
+    )
+    if nationale and autres + montant > nationale:
+        raise ValidationError(
+            {
+                "montant": f"Les enveloppes académiques dépasseraient l'enveloppe nationale ({_euros(nationale)}) : "
+                f"{_euros(nationale - autres)} restent à répartir."
+            }
+        )
     avant = enveloppe.montant
     enveloppe.montant = montant
     enveloppe.save(update_fields=["montant"])

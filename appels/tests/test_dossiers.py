@@ -281,3 +281,16 @@ def test_school_funded_by_an_accepted_dossier_has_the_funding_flag(monde):
     Dossier.objects.filter(pk=dossier.pk).update(etat=EtatDossier.ACCEPTE, decide_le=timezone.now())
     uai = dossier.projets.get().etablissement_id
     assert selectors.financements_de([uai]) == {uai: {"snee-2021"}}
+
+
+def test_academic_envelopes_never_exceed_the_national_envelope(monde):
+    appel = monde[0]
+    rennes, creteil = AcademieFactory(), AcademieFactory(code="06", nom="Créteil")
+    services.enveloppe_fixer(appel=appel, academie=rennes, montant=Decimal("100000000"), acteur=None)
+    with pytest.raises(ValidationError, match="enveloppe nationale"):
+        services.enveloppe_fixer(appel=appel, academie=creteil, montant=Decimal("5000001"), acteur=None)
+    assert (
+        services.enveloppe_fixer(appel=appel, academie=creteil, montant=Decimal("5000000"), acteur=None).montant
+        == 5000000
+    )
+    assert history_of(appel).first().action == "appels.enveloppe.fixee"
