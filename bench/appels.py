@@ -1,0 +1,224 @@
+"""Benchmark of the appels à projets: the whole SNÉÉ campaign through the rules, and one decision.
+
+``python -m bench.appels [--dossiers 7182] [--decisions 30] [--seed 2026]`` prints figures and ratios; it never
+asserts.
+
+Figures:
+
+- **campaign**: eligibility of every school and subsidy of every dossier of a synthetic SNÉÉ campaign
+  (7,182 dossiers, as in 2021; 1 to 8 schools each, expenses per volet), with the preset rules of
+  ``snee-2021`` (``appels.rules.evaluer`` and ``calculer_subvention``, explanations included); target ≤ 2 s.
+  Baseline, same data, same process: the subsidy formula of domain.md §3 hand-written in Decimal
+  (no caps, no floors, no explanation) — the ratio is the cost of the rule language and the explanations.
+- **decision**: ``appels.services.dossier_accepter`` (row locks, projets check, subsidy recomputation,
+  envelope check and update, audit entry) on a fresh SQLite database with production-like settings;
+  median and maximum over ``--decisions`` dossiers; target ≤ 50 ms. Baseline: one audited save of a
+  dossier row in a transaction (the floor of any write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from bench.__main__ import Row, print_table, verdict
+
+DOSSIERS_SNEE = 7_182
+
+
+def campagne(n: int, seed: int) -> list[list[tuple[dict[str, object], tuple[str, str, int, int, dict[str, Decimal]]]]]:
+    """``n`` dossiers: for each school, its facts and (code, name, classes, pupils, expenses)."""
+    alea = random.Random(seed)
+    dossiers = []
+    for d in range(n):
+        ecoles = []
+        population = alea.choice([300, 900, 1800, 4000, 12000, 60000])
+        for e in range(alea.choices([1, 2, 3, 4, 8], weights=[50, 25, 12, 8, 5])[0]):
+            classes = alea.randint(1, 14)
+            faits: dict[str, object] = {
+                "etablissement.niveau": "ecole",
+                "etablissement.sous_type": alea.choice(["elementaire", "primaire", "primaire", "maternelle"]),
+                "etablissement.secteur": alea.choice(["public"] * 9 + ["prive_sous_contrat"]),
+                "commune.population": population,
+                "etablissement.classes": classes,
+            }
+            depenses = {
+                "equipement": Decimal(alea.randint(1_000, 60_000 * classes // 4 + 1_000)),
+                "services": Decimal(alea.randint(0, 3_000)),
+                "accompagnement": Decimal(alea.choice([0, 0, 500])),
+            }
+            ecoles.append((faits, (f"D{d}E{e}", f"École {d}-{e}", classes, classes * 23, depenses)))
+        dossiers.append(ecoles)
+    return dossiers
+
+
+def run_campagne(n: int, seed: int) -> tuple[float, float, int, int, Decimal]:
+    from appels import rules
+    from appels.presets import preset
+
+    data = preset("snee-2021")
+    dossiers = campagne(n, seed)
+    debut = time.perf_counter()
+    eligibilite = rules.lire_eligibilite(data["eligibilite"])
+    financement = rules.lire_financement(data["financement"])
+    total = Decimal(0)
+    eligibles = 0
+    for ecoles in dossiers:
+        saisies = []
+        for faits, (code, nom, classes, eleves, depenses) in ecoles:
+            if rules.evaluer(eligibilite, faits).eligible:
+                eligibles += 1
+                saisies.append(rules.EtablissementSaisi(code, nom, classes, eleves, depenses))
+        total += rules.calculer_subvention(financement, saisies).subvention
+    secondes = time.perf_counter() - debut
+
+    debut = time.perf_counter()
+    base = Decimal(0)
+    for ecoles in dossiers:
+        e = sum((dep["equipement"] for _, (_, _, _, _, dep) in ecoles), Decimal(0))
+        s = sum((dep["services"] for _, (_, _, _, _, dep) in ecoles), Decimal(0))
+        equip = Decimal("0.70") * min(e, Decimal(200_000)) + Decimal("0.50") * max(
+            Decimal(0), min(e, Decimal(1_000_000)) - Decimal(200_000)
+        )
+        base += (equip + Decimal("0.50") * s).quantize(Decimal("0.01"))
+    baseline = time.perf_counter() - debut
+    return secondes, baseline, sum(len(d) for d in dossiers), eligibles, total
+
+
+def run_decisions(n: int, db_path: Path) -> tuple[list[float], list[float]]:
+    from bench.environment import setup_django
+
+    setup_django(db_path)
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    call_command("migrate", verbosity=0, stdout=io.StringIO())
+
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from appels import services
+    from appels.models import Dossier, EtatDossier, EtatProjet, LigneDepense, Projet
+    from appels.presets import preset
+    from core.audit import log_action
+    from territoires.models import Academie, Collectivite, Commune, Departement, Etablissement, Region
+
+    data = dict(preset("snee-2021"))
+    data["ouverture"] = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    data["cloture"] = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    appel, _ = services.appel_charger(data=data)
+    region = Region.objects.create(code="53", nom="Bretagne")
+    academie = Academie.objects.create(code="14", nom="Rennes", region_academique=region)
+    departement = Departement.objects.create(code="35", nom="Ille-et-Vilaine", region=region, academie=academie)
+    services.enveloppe_fixer(appel=appel, academie=academie, montant=Decimal(50_000_000), acteur=None)
+    dossiers = []
+    for i in range(n + 1):
+        commune = Commune.objects.create(code_insee=f"35{i:03d}", nom=f"Commune {i}", departement=departement)
+        collectivite = Collectivite.objects.create(nom=f"Commune {i}", type="commune", commune=commune, code=f"c-{i}")
+        dossier = Dossier.objects.create(
+            appel=appel,
+            revision=appel.revision_publiee(),
+            collectivite=collectivite,
+            academie=academie,
+            etat=EtatDossier.EN_INSTRUCTION,
+            cle_idempotence=f"bench-{i}",
+        )
+        for j in range(3):
+            ecole = Etablissement.objects.create(
+                uai=f"035{i:03d}{j}A", nom=f"École {i}-{j}", niveau="ecole", commune=commune,
+                departement=departement, academie=academie, collectivite_competente=collectivite,
+            )  # fmt: skip
+            projet = Projet.objects.create(
+                dossier=dossier, etablissement=ecole, classes=5, eleves=110, projet_pedagogique="P",
+                etat=EtatProjet.VALIDE,
+            )  # fmt: skip
+            LigneDepense.objects.bulk_create(
+                LigneDepense(projet=projet, volet=v, libelle=v, quantite=q, prix_unitaire=Decimal(p))
+                for v, q, p in (("equipement", 5, "2400.00"), ("equipement", 1, "1800.00"), ("services", 110, "15"))
+            )
+        dossiers.append(dossier)
+
+    decisions = []
+    services.dossier_accepter(dossier=dossiers[0], acteur=None)  # warm-up (imports, caches)
+    for dossier in dossiers[1:]:
+        debut = time.perf_counter()
+        services.dossier_accepter(dossier=dossier, acteur=None)
+        decisions.append((time.perf_counter() - debut) * 1000)
+    bases = []
+    for dossier in dossiers[1:]:
+        debut = time.perf_counter()
+        with transaction.atomic():
+            dossier.motif = "bench"
+            dossier.save(update_fields=["motif"])
+            log_action(dossier, "bench.save", actor=None)
+        bases.append((time.perf_counter() - debut) * 1000)
+    return decisions, bases
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.appels", description=__doc__)
+    parser.add_argument("--dossiers", type=int, default=DOSSIERS_SNEE)
+    parser.add_argument("--decisions", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+
+    tmpdir = Path(tempfile.mkdtemp(prefix="socle-bench-appels-"))
+    rows: list[Row] = []
+    notes: list[str] = []
+    try:
+        print("Decisions: fresh database, migrate, dossiers (not timed)…", flush=True)
+        decisions, bases = run_decisions(args.decisions, tmpdir / "bench.sqlite3")
+        print(f"Campaign: {args.dossiers} dossiers…", flush=True)
+        secondes, baseline, ecoles, eligibles, total = run_campagne(args.dossiers, args.seed)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+    rows.append(
+        Row(
+            f"Campaign: {args.dossiers:,} dossiers",
+            f"{secondes:.2f} s",
+            f"hand-written formula {baseline:.2f} s",
+            f"{secondes / baseline:.1f}×" if baseline else "",
+            "≤ 2 s",
+            verdict(secondes <= 2),
+        )
+    )
+    mediane, maximum = statistics.median(decisions), max(decisions)
+    rows.append(
+        Row(
+            "Decision (accept + envelope) median",
+            f"{mediane:.1f} ms",
+            f"audited save {statistics.median(bases):.1f} ms",
+            f"{mediane / statistics.median(bases):.1f}×",
+            "≤ 50 ms",
+            verdict(mediane <= 50),
+        )
+    )
+    rows.append(Row("Decision max", f"{maximum:.1f} ms", f"audited save {max(bases):.1f} ms", "", "", ""))
+    notes.append(
+        f"Campaign: {ecoles:,} schools, {eligibles:,} eligible; total subsidy {total:,.2f} € "
+        "(synthetic expenses; explanations built for every dossier)."
+    )
+    notes.append(f"Decisions: {len(decisions)} dossiers of 3 schools each, SQLite, production-like settings.")
+    print()
+    print_table(rows)
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
