@@ -44,8 +44,19 @@ class LigneForm(forms.Form):
 class ImportForm(forms.Form):
     fichier = forms.FileField(
         label="Fichier d'inventaire",
-        help_text="CSV (séparateur « ; »), XLSX ou ODS, selon le modèle ; 5 Mo au plus.",
+        help_text="CSV (séparateur « ; »), XLSX ou ODS selon le modèle, ou inventaire GLPI (JSON) ; 5 Mo au plus.",
     )
+    uai = forms.ChoiceField(
+        label="Établissement de l'inventaire GLPI",
+        required=False,
+        help_text="Seulement pour un fichier JSON GLPI (les fichiers du modèle donnent l'UAI à chaque ligne).",
+    )
+
+    def __init__(self, *args, etablissements: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["uai"].choices = [("", "—")] + [
+            (uai, f"{e.nom} ({uai})") for uai, e in sorted((etablissements or {}).items(), key=lambda t: t[1].nom)
+        ]
 
 
 class CommentaireForm(forms.Form):

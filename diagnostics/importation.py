@@ -91,6 +91,8 @@ class LigneLue:
 class Lecture:
     lignes: list[LigneLue] = field(default_factory=list)
     erreurs: list[tuple[int, str]] = field(default_factory=list)
+    # « remplacement »: the file replaces the établissements' lines; « glpi »: reconciled by serial number.
+    mode: str = "remplacement"
 
     @property
     def valide(self) -> bool:
@@ -228,4 +230,123 @@ def lire_fichier(
         )
     if not lecture.lignes and not lecture.erreurs:
         raise FichierIllisible("Le fichier ne contient aucune ligne d'équipement.")
+    return lecture
+
+
+# --- GLPI-style JSON inventory ---------------------------------------------------------------------
+# The JSON the GLPI agent sends (« native inventory » format): one object, or a list of objects, each with
+# ``itemtype`` and ``content`` (``hardware.chassis_type``, ``bios.ssn`` the serial number, ``bios.smanufacturer``,
+# ``bios.smodel``, ``bios.bdate``; ``printers`` with ``serial`` and ``name``). Each computer becomes one line;
+# the item follows the chassis type; the acquisition year is the BIOS date's (a proxy, said on the page).
+# Lines are reconciled by serial number: a known serial updates its line, a new one adds a line, none is removed.
+
+CHASSIS = {
+    "ecole": {
+        "laptop": "poste-enseignant",
+        "notebook": "poste-enseignant",
+        "portable": "poste-enseignant",
+        "tablet": "classe-mobile-terminaux",
+        "convertible": "classe-mobile-terminaux",
+        "desktop": "direction-ordinateur",
+        "tower": "direction-ordinateur",
+        "mini pc": "direction-ordinateur",
+    },
+    "second_degre": {
+        "laptop": "poste-enseignant",
+        "notebook": "poste-enseignant",
+        "portable": "poste-enseignant",
+        "tablet": "terminaux-mobiles",
+        "convertible": "terminaux-mobiles",
+        "desktop": "direction-poste",
+        "tower": "direction-poste",
+        "mini pc": "direction-poste",
+    },
+}
+IMPRIMANTE = {"ecole": "direction-imprimante", "second_degre": "imprimante-reseau"}
+
+
+def _annee_bios(texte: object, annee_courante: int) -> int | None:
+    if not isinstance(texte, str):
+        return None
+    for morceau in texte.replace("/", "-").split("-"):
+        if len(morceau) == 4 and morceau.isdigit() and ANNEE_MIN <= int(morceau) <= annee_courante:
+            return int(morceau)
+    return None
+
+
+def lire_glpi(nom: str, contenu: bytes, *, uai: str, niveau: str, annee_courante: int) -> Lecture:
+    """Read a GLPI-style JSON inventory of one établissement; one error per asset that cannot be used."""
+    import json
+
+    if len(contenu) > TAILLE_MAX:
+        raise FichierIllisible("Le fichier dépasse 5 Mo : découpez-le.")
+    try:
+        donnees = json.loads(contenu.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FichierIllisible(f"« {nom} » n'est pas un JSON valide ({exc.__class__.__name__}).") from None
+    objets = donnees if isinstance(donnees, list) else [donnees]
+    table = CHASSIS["ecole" if niveau == "ecole" else "second_degre"]
+    imprimante = IMPRIMANTE["ecole" if niveau == "ecole" else "second_degre"]
+    lecture = Lecture(mode="glpi")
+    vus: set[str] = set()
+    for rang, objet in enumerate(objets, start=1):
+        contenu_glpi = objet.get("content") if isinstance(objet, dict) else None
+        if not isinstance(contenu_glpi, dict):
+            lecture.erreurs.append((rang, "objet sans « content » : ce n'est pas un inventaire GLPI"))
+            continue
+        bios = contenu_glpi.get("bios") or {}
+        materiel = contenu_glpi.get("hardware") or {}
+        chassis = str(materiel.get("chassis_type") or "").strip().lower()
+        serie = str(bios.get("ssn") or "").strip()
+        erreurs = []
+        code = table.get(chassis)
+        if code is None:
+            erreurs.append(
+                f"« hardware.chassis_type » : type « {chassis or 'absent'} » non pris en charge "
+                f"(attendu : {', '.join(sorted(table))})"
+            )
+        if not serie:
+            erreurs.append("« bios.ssn » : numéro de série absent, la réconciliation est impossible")
+        elif serie in vus:
+            erreurs.append(f"« bios.ssn » : numéro de série {serie} en double dans le fichier")
+        if erreurs:
+            lecture.erreurs.append((rang, " ; ".join(erreurs)))
+            continue
+        vus.add(serie)
+        designation = " ".join(str(bios.get(k) or "") for k in ("smanufacturer", "smodel")).strip()
+        lecture.lignes.append(
+            LigneLue(
+                rang,
+                uai,
+                str(code),
+                designation[:255] or str(materiel.get("name") or "")[:255],
+                1,
+                "ecole",
+                "",
+                _annee_bios(bios.get("bdate"), annee_courante),
+                "bon",
+                serie[:120],
+            )
+        )
+        for imp in contenu_glpi.get("printers") or []:
+            serie_imp = str((imp or {}).get("serial") or "").strip()
+            if not serie_imp or serie_imp in vus:
+                continue
+            vus.add(serie_imp)
+            lecture.lignes.append(
+                LigneLue(
+                    rang,
+                    uai,
+                    imprimante,
+                    str(imp.get("name") or "Imprimante")[:255],
+                    1,
+                    "ecole",
+                    "",
+                    None,
+                    "bon",
+                    serie_imp[:120],
+                )
+            )
+    if not lecture.lignes and not lecture.erreurs:
+        raise FichierIllisible("L'inventaire GLPI ne contient aucun matériel.")
     return lecture

@@ -168,6 +168,56 @@ def inventaire_importer(
     return len(lignes)
 
 
+def inventaire_glpi_reconcilier(
+    *, etablissement: Etablissement, lignes: Sequence[LigneLue], user: Any, fichier: str = ""
+) -> tuple[int, int]:
+    """Apply a GLPI inventory, all or nothing: a known serial number updates its line, a new one adds a line.
+
+    Returns (lines added, lines updated). Lines without a serial number and lines absent from the file are kept.
+    """
+    with transaction.atomic():
+        inventaire, _ = Inventaire.objects.get_or_create(etablissement=etablissement)
+        existantes = {
+            ligne.numero_serie: ligne
+            for ligne in LigneInventaire.objects.select_for_update().filter(
+                etablissement=etablissement, numero_serie__in=[ligne.numero_serie for ligne in lignes]
+            )
+        }
+        ajoutees = mises_a_jour = 0
+        for lue in lignes:
+            ligne = existantes.get(lue.numero_serie)
+            if ligne is None:
+                LigneInventaire.objects.create(
+                    etablissement=etablissement,
+                    item_code=lue.item_code,
+                    designation=lue.designation,
+                    quantite=1,
+                    emplacement=lue.emplacement,
+                    annee_acquisition=lue.annee_acquisition,
+                    etat=lue.etat,
+                    numero_serie=lue.numero_serie,
+                )
+                ajoutees += 1
+            else:
+                ligne.item_code = lue.item_code
+                ligne.designation = lue.designation or ligne.designation
+                ligne.annee_acquisition = lue.annee_acquisition or ligne.annee_acquisition
+                ligne.simule = False
+                ligne.save()
+                mises_a_jour += 1
+        if inventaire.simule:
+            inventaire.simule = False
+            inventaire.save(update_fields=["simule", "modifie_le"])
+        log_action(
+            inventaire,
+            "diagnostics.inventaire.glpi",
+            actor=user,
+            data={"fichier": fichier, "ajoutees": ajoutees, "mises_a_jour": mises_a_jour},
+        )
+        calcul.recalculer_etablissement(etablissement.uai)
+    return ajoutees, mises_a_jour
+
+
 def commentaire_ajouter(*, etablissement: Etablissement, user: Any, texte: str) -> Commentaire:
     texte = texte.strip()
     if not texte:

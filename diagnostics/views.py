@@ -196,7 +196,7 @@ def importer(request: HttpRequest) -> HttpResponse:
     lecture = None
     nom = ""
     erreur_fichier = ""
-    form = ImportForm()
+    form = ImportForm(etablissements=autorises)
     if request.method == "POST" and request.POST.get("action") == "appliquer":
         stocke = request.session.get(SESSION_IMPORT)
         if not stocke or stocke.get("jeton") != request.POST.get("jeton"):
@@ -204,10 +204,29 @@ def importer(request: HttpRequest) -> HttpResponse:
             return redirect("diagnostics:importer")
         contenu = base64.b64decode(stocke["contenu"])
         nom = stocke["nom"]
-        lecture = importation.lire_fichier(
-            nom, contenu, uais_autorises=autorises, codes_items=codes, annee_courante=timezone.localdate().year
-        )
-        if lecture.valide:
+        glpi_uai = stocke.get("uai", "")
+        if glpi_uai:
+            cible = autorises.get(glpi_uai)
+            if cible is None:
+                raise PermissionDenied("Établissement hors de votre compétence.")
+            lecture = importation.lire_glpi(
+                nom, contenu, uai=glpi_uai, niveau=cible.niveau, annee_courante=timezone.localdate().year
+            )
+            if lecture.valide:
+                ajoutees, mises_a_jour = services.inventaire_glpi_reconcilier(
+                    etablissement=cible, lignes=lecture.lignes, user=request.user, fichier=nom
+                )
+                del request.session[SESSION_IMPORT]
+                messages.success(
+                    request,
+                    f"Inventaire GLPI appliqué : {ajoutees} ligne(s) ajoutée(s), {mises_a_jour} mise(s) à jour.",
+                )
+                return redirect("diagnostics:etablissement", uai=glpi_uai)
+        else:
+            lecture = importation.lire_fichier(
+                nom, contenu, uais_autorises=autorises, codes_items=codes, annee_courante=timezone.localdate().year
+            )
+        if lecture.valide and not glpi_uai:
             cibles = [autorises[uai] for uai in lecture.par_uai()]
             n = services.inventaire_importer(
                 etablissements=cibles, lignes=lecture.lignes, user=request.user, fichier=nom
@@ -218,15 +237,34 @@ def importer(request: HttpRequest) -> HttpResponse:
                 return redirect("diagnostics:etablissement", uai=cibles[0].uai)
             return redirect("diagnostics:importer")
     elif request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, etablissements=autorises)
+        glpi_uai = ""
         if form.is_valid():
             fichier = form.cleaned_data["fichier"]
             nom = fichier.name
             contenu = fichier.read(importation.TAILLE_MAX + 1)
             try:
-                lecture = importation.lire_fichier(
-                    nom, contenu, uais_autorises=autorises, codes_items=codes, annee_courante=timezone.localdate().year
-                )
+                if nom.lower().endswith(".json"):
+                    glpi_uai = form.cleaned_data["uai"]
+                    if not glpi_uai:
+                        raise importation.FichierIllisible(
+                            "Pour un inventaire GLPI (JSON), choisissez l'établissement concerné."
+                        )
+                    lecture = importation.lire_glpi(
+                        nom,
+                        contenu,
+                        uai=glpi_uai,
+                        niveau=autorises[glpi_uai].niveau,
+                        annee_courante=timezone.localdate().year,
+                    )
+                else:
+                    lecture = importation.lire_fichier(
+                        nom,
+                        contenu,
+                        uais_autorises=autorises,
+                        codes_items=codes,
+                        annee_courante=timezone.localdate().year,
+                    )
             except importation.FichierIllisible as exc:
                 erreur_fichier = str(exc)
                 lecture = None
@@ -236,6 +274,7 @@ def importer(request: HttpRequest) -> HttpResponse:
                     "nom": nom,
                     "contenu": base64.b64encode(contenu).decode(),
                     "jeton": jeton,
+                    "uai": glpi_uai,
                 }
             else:
                 request.session.pop(SESSION_IMPORT, None)

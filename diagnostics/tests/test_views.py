@@ -191,3 +191,59 @@ def test_catalogue_de_prix_montre_les_prix_non_confirmes(client, monde):
     assert "speechi.net" in page  # the source of the display price
     export = client.get(reverse("diagnostics:catalogue") + "?format=csv").content.decode("utf-8-sig")
     assert "videoprojecteur;Vidéoprojecteur (ou TNI / VPI / ENI);2000,00;3300,00;4000,00" in export
+
+
+def _glpi(serie: str, chassis: str = "Laptop", bdate: str = "2019-05-12") -> dict:
+    return {
+        "action": "inventory",
+        "itemtype": "Computer",
+        "deviceid": f"poste-{serie}",
+        "content": {
+            "hardware": {"name": f"PC-{serie}", "chassis_type": chassis},
+            "bios": {"ssn": serie, "smanufacturer": "Dell", "smodel": "Latitude 3420", "bdate": bdate},
+        },
+    }
+
+
+def test_inventaire_glpi_reconcilie_par_numero_de_serie(client, monde):
+    import json
+
+    login(client, agent(monde.rennes))
+    url = reverse("diagnostics:importer")
+    LigneInventaire.objects.create(
+        etablissement=monde.ecole_a, item_code="poste-enseignant", designation="Ancien", numero_serie="SN-1"
+    )
+    avant = LigneInventaire.objects.filter(etablissement=monde.ecole_a).count()
+    mauvais = json.dumps([_glpi("SN-1"), _glpi("SN-2", chassis="Server")]).encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = client.post(
+        url,
+        {"action": "apercu", "uai": monde.ecole_a.uai, "fichier": SimpleUploadedFile("glpi.json", mauvais)},
+    ).content.decode()
+    assert "1 ligne(s) en erreur" in page and "type « server » non pris en charge" in page
+    assert LigneInventaire.objects.filter(etablissement=monde.ecole_a).count() == avant
+    bon = json.dumps([_glpi("SN-1"), _glpi("SN-2", chassis="Tablet", bdate="2023-01-01")]).encode()
+    page = client.post(
+        url, {"action": "apercu", "uai": monde.ecole_a.uai, "fichier": SimpleUploadedFile("glpi.json", bon)}
+    ).content.decode()
+    assert "2 ligne(s) valide(s)" in page
+    client.post(url, {"action": "appliquer", "jeton": client.session["diagnostics_import"]["jeton"]})
+    assert LigneInventaire.objects.filter(etablissement=monde.ecole_a).count() == avant + 1  # SN-1 reconciled
+    sn1 = LigneInventaire.objects.get(etablissement=monde.ecole_a, numero_serie="SN-1")
+    assert (sn1.designation, sn1.annee_acquisition) == ("Dell Latitude 3420", 2019)
+    sn2 = LigneInventaire.objects.get(etablissement=monde.ecole_a, numero_serie="SN-2")
+    assert sn2.item_code == "classe-mobile-terminaux"
+
+
+def test_inventaire_glpi_sans_etablissement_refuse(client, monde):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, agent(monde.rennes))
+    contenu = json.dumps(_glpi("SN-9")).encode()
+    page = client.post(
+        reverse("diagnostics:importer"), {"action": "apercu", "fichier": SimpleUploadedFile("glpi.json", contenu)}
+    ).content.decode()
+    assert "choisissez l&#x27;établissement concerné" in page or "choisissez l'établissement concerné" in page
