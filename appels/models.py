@@ -361,3 +361,31 @@ class Piece(models.Model):
 
     def __str__(self) -> str:
         return self.nom
+
+
+class TypePaiement(models.TextChoices):
+    AVANCE = "avance", "Avance"
+    SOLDE = "solde", "Solde"
+
+
+class Paiement(models.Model):
+    """A payment of a granted subsidy: the advance, then the balance on the justified expenses."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="paiements")
+    type = models.CharField("type", max_length=8, choices=TypePaiement.choices)
+    montant = models.DecimalField("montant (€)", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    depenses_justifiees = models.JSONField("dépenses justifiées", default=dict, blank=True)
+    explication = models.JSONField("calcul", default=list, blank=True)
+    cree_le = models.DateTimeField("enregistré le", auto_now_add=True)
+    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "paiement"
+        ordering = ["dossier_id", "cree_le", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "type"], name="appels_un_paiement_par_type"),
+            models.CheckConstraint(condition=models.Q(montant__gte=0), name="appels_paiement_positif"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} du dossier n° {self.dossier_id}"

@@ -505,6 +505,7 @@ class RegleFinancement:
     arrondi: str = "centime_inferieur"
     planchers: tuple[Borne, ...] = ()  # on the total of a unit (dossier or établissement), after the postes
     plafonds: tuple[Borne, ...] = ()
+    avance: Parametre | None = None  # share of the granted subsidy paid in advance, when the appel provides one
 
     def parametres(self) -> list[tuple[str, Parametre]]:
         """Every figure of the rule with a French label of where it sits (for the page showing the rule)."""
@@ -523,6 +524,8 @@ class RegleFinancement:
             sortie.append((f"total : {_libelle_borne(b, 'plancher')}", b.montant))
         for b in self.plafonds:
             sortie.append((f"total : {_libelle_borne(b, 'plafond')}", b.montant))
+        if self.avance is not None:
+            sortie.append(("versement : part de la subvention versée en avance", self.avance))
         return sortie
 
     def parametres_non_confirmes(self) -> list[tuple[str, Parametre]]:
@@ -582,7 +585,7 @@ def _tranches(noeud: Mapping[str, object], champ: str) -> tuple[Tranche, ...]:
 def lire_financement(data: object, champ: str = "financement") -> RegleFinancement:
     """Validate a funding rule (JSON); raises ``RegleInvalide`` naming the faulty field."""
     noeud = _mapping(data, champ)
-    _cles(noeud, {"postes", "assiette", "arrondi", "planchers", "plafonds"}, champ)
+    _cles(noeud, {"postes", "assiette", "arrondi", "planchers", "plafonds", "avance"}, champ)
     assiette = noeud.get("assiette", "etablissement")
     if assiette not in ("etablissement", "dossier"):
         raise RegleInvalide("« assiette » vaut « etablissement » ou « dossier ».", champ=f"{champ}.assiette")
@@ -621,13 +624,8 @@ def lire_financement(data: object, champ: str = "financement") -> RegleFinanceme
         )
     planchers = _bornes(noeud.get("planchers"), f"{champ}.planchers")
     plafonds = _bornes(noeud.get("plafonds"), f"{champ}.plafonds")
-    return RegleFinancement(
-        tuple(postes),
-        assiette,
-        arrondi,
-        planchers,
-        plafonds,
-    )
+    avance = None if noeud.get("avance") is None else _parametre(noeud["avance"], f"{champ}.avance", taux=True)
+    return RegleFinancement(tuple(postes), assiette, arrondi, planchers, plafonds, avance)
 
 
 @dataclass(frozen=True)
@@ -673,6 +671,36 @@ class ResultatFinancement:
     explications: tuple[str, ...]
     par_etablissement: Mapping[str, Decimal]  # empty when the tiers apply to the whole dossier
     depenses_non_financees: Decimal  # expenses of volets that no poste funds
+
+
+def montant_avance(regle: RegleFinancement, accorde: Decimal) -> tuple[Decimal, str]:
+    """The advance on a granted subsidy (0 when the appel provides none), with its explanation."""
+    if regle.avance is None or regle.avance.valeur == 0:
+        return Decimal(0), "pas d'avance prévue par l'appel"
+    montant = _appliquer_taux(regle.avance.valeur, accorde, regle.arrondi)
+    return montant, f"avance : {format_taux(regle.avance.valeur)} × {format_euros(accorde)} = {format_euros(montant)}"
+
+
+def montant_solde(
+    regle: RegleFinancement, accorde: Decimal, deja_verse: Decimal, justifie: Sequence[EtablissementSaisi]
+) -> tuple[Decimal, tuple[str, ...]]:
+    """The balance: min(granted, the rule applied to the justified expenses) minus what was already paid.
+
+    Never negative: an advance above what the justified expenses allow is reported (to be recovered).
+    """
+    calcul = calculer_subvention(regle, justifie)
+    du = min(accorde, calcul.subvention)
+    lignes = [
+        *calcul.explications,
+        f"subvention due : min(accordée {format_euros(accorde)} ; calculée sur les dépenses justifiées "
+        f"{format_euros(calcul.subvention)}) = {format_euros(du)}",
+    ]
+    solde = du - deja_verse
+    if solde < 0:
+        lignes.append(f"trop-perçu de {format_euros(-solde)} à reverser : solde nul")
+        return Decimal(0), tuple(lignes)
+    lignes.append(f"solde : {format_euros(du)} − déjà versé {format_euros(deja_verse)} = {format_euros(solde)}")
+    return solde, tuple(lignes)
 
 
 def arrondir(montant: Decimal, mode: str) -> Decimal:

@@ -28,9 +28,11 @@ from .models import (
     EtatProjet,
     EtatRevision,
     LigneDepense,
+    Paiement,
     Piece,
     Projet,
     Revision,
+    TypePaiement,
     Volet,
 )
 from .signals import dossier_transition
@@ -588,3 +590,75 @@ def _decision_projet(projet: Projet, acteur: Any, etat: str, motif: str) -> Proj
         data={"etablissement": projet.etablissement_id, **({"motif": motif} if motif else {})},
     )
     return projet
+
+
+# --- Payments ---------------------------------------------------------------------------------------------------
+
+
+def _verifier_accepte(dossier: Dossier) -> Decimal:
+    if dossier.etat != E.ACCEPTE or dossier.montant_accorde is None:
+        raise ValidationError("Seul un dossier accepté donne lieu à des paiements.")
+    return dossier.montant_accorde
+
+
+@transaction.atomic
+def paiement_avance(*, dossier: Dossier, acteur: Any) -> Paiement:
+    """The advance on an accepted dossier, at the appel's advance rate (once)."""
+    dossier = _verrouiller(dossier)
+    accorde = _verifier_accepte(dossier)
+    if dossier.paiements.exists():
+        raise ValidationError("L'avance ne peut être versée qu'une fois, avant le solde.")
+    montant, explication = rules.montant_avance(dossier.revision.regle_financement, accorde)
+    if montant == 0:
+        raise ValidationError("Cet appel ne prévoit pas d'avance.")
+    paiement = Paiement.objects.create(
+        dossier=dossier,
+        type=TypePaiement.AVANCE,
+        montant=montant,
+        explication=[explication],
+        cree_par=acteur if getattr(acteur, "is_authenticated", False) else None,
+    )
+    log_action(dossier, "appels.paiement.avance", actor=acteur, data={"montant": str(montant)})
+    return paiement
+
+
+@transaction.atomic
+def paiement_solde(*, dossier: Dossier, acteur: Any, depenses_justifiees: Mapping[str, Mapping[str, Any]]) -> Paiement:
+    """The balance: min(granted, the appel's rule on the justified expenses) minus the advance.
+
+    ``depenses_justifiees`` maps each school's UAI to its justified expenses per volet (€).
+    """
+    dossier = _verrouiller(dossier)
+    accorde = _verifier_accepte(dossier)
+    if dossier.paiements.filter(type=TypePaiement.SOLDE).exists():
+        raise ValidationError("Le solde de ce dossier a déjà été versé.")
+    projets = {p.etablissement_id: p for p in dossier.projets.select_related("etablissement")}
+    inconnues = sorted(set(depenses_justifiees) - set(projets))
+    if inconnues:
+        raise ValidationError(f"École(s) hors du dossier : {', '.join(inconnues)}.")
+    saisies, propres = [], {}
+    for uai, depenses in depenses_justifiees.items():
+        lues: dict[str, Decimal] = {}
+        for volet, brut in depenses.items():
+            try:
+                montant = Decimal(str(brut).replace(",", "."))
+            except InvalidOperation:
+                raise ValidationError(f"{uai}, {volet} : montant illisible « {brut} ».") from None
+            if volet not in rules.VOLETS or not montant.is_finite() or montant < 0:
+                raise ValidationError(f"{uai}, {volet} : volet inconnu ou montant négatif.")
+            lues[volet] = montant
+        projet = projets[uai]
+        saisies.append(rules.EtablissementSaisi(uai, projet.etablissement.nom, projet.classes, projet.eleves, lues))
+        propres[uai] = {v: str(m) for v, m in lues.items()}
+    deja = sum(dossier.paiements.values_list("montant", flat=True), Decimal(0))
+    montant, explication = rules.montant_solde(dossier.revision.regle_financement, accorde, deja, saisies)
+    paiement = Paiement.objects.create(
+        dossier=dossier,
+        type=TypePaiement.SOLDE,
+        montant=montant,
+        depenses_justifiees=propres,
+        explication=list(explication),
+        cree_par=acteur if getattr(acteur, "is_authenticated", False) else None,
+    )
+    log_action(dossier, "appels.paiement.solde", actor=acteur, data={"montant": str(montant)})
+    return paiement
