@@ -97,8 +97,13 @@ def test_import_creates_territories_collectivites_and_schools_then_reruns_in_pla
     assert Etablissement.objects.get(uai="0350024L").collectivite_competente.code == "region-53"
     assert Collectivite.objects.get(code="commune-35238").siren == "213502388"
     assert Collectivite.objects.get(code="departement-35").siren is None
-    entree = history_of(DataSource.objects.get(code="communes_2026")).get(action="territoires.datasource.importee")
-    assert "Établissements" in entree.data["comptes"]
+    entree = (
+        history_of(DataSource.objects.get(code="communes_2026"))
+        .filter(action="territoires.datasource.importee")
+        .order_by("-pk")
+        .first()
+    )
+    assert entree.data["comptes"]["Établissements"].endswith("0 inchangé(s)")
 
     avant = photo()
     assert "rien à faire" in importer(tmp_path)
