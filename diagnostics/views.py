@@ -24,7 +24,7 @@ from comptes.permissions import scope_of
 from core.audit import history_of
 from core.exports import export_format, export_response
 from referentiels.models import Version
-from territoires.models import Academie, Collectivite, Departement, Etablissement, Region
+from territoires.models import EPCI, Academie, Collectivite, Departement, Etablissement, Region
 
 from . import engine, importation, selectors, services
 from .forms import CommentaireForm, ConnectiviteForm, ImportForm, LigneForm
@@ -315,6 +315,7 @@ def _nom_territoire(echelon: str, code: str) -> str:
         Echelon.REGION: Region,
         Echelon.ACADEMIE: Academie,
         Echelon.DEPARTEMENT: Departement,
+        Echelon.EPCI: EPCI,
         Echelon.COLLECTIVITE: Collectivite,
     }.get(echelon)
     if modele is None:

@@ -247,3 +247,12 @@ def test_inventaire_glpi_sans_etablissement_refuse(client, monde):
         reverse("diagnostics:importer"), {"action": "apercu", "fichier": SimpleUploadedFile("glpi.json", contenu)}
     ).content.decode()
     assert "choisissez l&#x27;établissement concerné" in page or "choisissez l'établissement concerné" in page
+
+
+def test_tableau_de_bord_de_l_epci_et_echelon_inconnu(client, monde):
+    epci = monde.ecole_a.commune.epci
+    page = client.get(reverse("diagnostics:territoire", args=["epci", epci.siren]))
+    assert page.status_code == 200
+    assert f"Diagnostics numériques : {epci.nom}" in page.content.decode()
+    assert client.get(reverse("diagnostics:territoire", args=["planete", "1"])).status_code == 404
+    assert client.get(reverse("diagnostics:territoire", args=["departement", "99"])).status_code == 404
