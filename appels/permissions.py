@@ -43,6 +43,8 @@ def abilities_for_dossier(user: Any, dossier: "Dossier") -> dict[str, bool]:
         "instruct": instructeur,
         "decide": instructeur,
         "validate_projets": ien,
+        "pay": instructeur and dossier.etat == "accepte",
+        "convention": (scope.dne or own or instructeur) and dossier.etat == "accepte",
         "view_history": scope.dne or own or instructeur or ien,
     }
 

@@ -153,3 +153,13 @@ def saisie_du_dossier(dossier: Dossier) -> list[rules.EtablissementSaisi]:
 def subvention_du_dossier(dossier: Dossier) -> rules.ResultatFinancement:
     """The subsidy of a dossier by the funding rule of the revision it is pinned to."""
     return rules.calculer_subvention(dossier.revision.regle_financement, saisie_du_dossier(dossier))
+
+
+def dossiers_retenus(appel: AppelAProjets) -> QuerySet[Dossier]:
+    """The accepted dossiers of an appel, for the public list of results per académie."""
+    return (
+        Dossier.objects.filter(appel=appel, etat=EtatDossier.ACCEPTE)
+        .select_related("collectivite", "academie")
+        .prefetch_related("projets__etablissement")
+        .order_by("academie__nom", "collectivite__nom")
+    )

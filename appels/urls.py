@@ -9,8 +9,11 @@ urlpatterns = [
     path("dossiers/<int:pk>/", views.dossier, name="dossier"),
     path("dossiers/<int:pk>/ecoles/<str:uai>/", views.projet, name="projet"),
     path("dossiers/<int:pk>/projets/<int:projet_pk>/<str:action>/", views.projet_action, name="projet_action"),
+    path("dossiers/<int:pk>/convention.pdf", views.convention, name="convention"),
+    path("dossiers/<int:pk>/paiements/<str:type_>/", views.paiement, name="paiement"),
     path("dossiers/<int:pk>/<str:action>/", views.dossier_action, name="dossier_action"),
     path("<slug:code>/", views.appel, name="appel"),
     path("<slug:code>/simulateur/", views.simulateur, name="simulateur"),
+    path("<slug:code>/retenus/", views.retenus, name="retenus"),
     path("<slug:code>/deposer/<int:collectivite>/", views.deposer, name="deposer"),
 ]

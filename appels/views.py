@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from comptes.permissions import scope_of
 from core.audit import history_of
+from core.exports import export_format, export_response
 from territoires.models import Collectivite, Etablissement
 
 from . import rules, selectors, services
@@ -216,6 +218,8 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
             "calcul": selectors.subvention_du_dossier(dossier) if projets else None,
             "ecoles": ecoles,
             "historique": history_of(dossier)[:50],
+            "paiements": list(dossier.paiements.all()),
+            "volets": rules.VOLETS,
             "breadcrumb": _crumbs(("Dossiers", "/appels/dossiers/"), (f"Dossier n° {dossier.pk}", None)),
         },
     )
@@ -356,4 +360,98 @@ def projet_action(request: HttpRequest, pk: int, projet_pk: int, action: str) ->
         messages.success(
             request, f"Projet de {projet.etablissement.nom} : {'validé' if action == 'valider' else 'renvoyé'}."
         )
+    return redirect(dossier.get_absolute_url())
+
+
+def retenus(request: HttpRequest, code: str) -> HttpResponse:
+    """Public list of the retained dossiers, per académie, with the maximum subsidy granted (and its export)."""
+    appel = _appel(code)
+    dossiers = list(selectors.dossiers_retenus(appel))
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            request=request,
+            fmt=fmt,
+            filename=f"dossiers-retenus-{appel.code}",
+            headers=["Académie", "Collectivité", "Écoles (UAI)", "Subvention maximale accordée (€)", "Décidé le"],
+            rows=[
+                [
+                    str(d.academie),
+                    str(d.collectivite),
+                    ", ".join(p.etablissement_id for p in d.projets.all()),
+                    d.montant_accorde,
+                    d.decide_le.date() if d.decide_le else None,
+                ]
+                for d in dossiers
+            ],
+        )
+    par_academie: dict[str, list[Dossier]] = {}
+    for d in dossiers:
+        par_academie.setdefault(str(d.academie), []).append(d)
+    return render(
+        request,
+        "appels/retenus.html",
+        {
+            "title": f"Dossiers retenus — {appel.titre}",
+            "appel": appel,
+            "par_academie": [
+                (a, ds, sum((d.montant_accorde or 0 for d in ds), Decimal(0))) for a, ds in par_academie.items()
+            ],
+            "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Dossiers retenus", None)),
+        },
+    )
+
+
+@login_required
+def convention(request: HttpRequest, pk: int) -> HttpResponse:
+    """The convention de financement of an accepted dossier, as a tagged PDF."""
+    from weasyprint import HTML
+
+    dossier, abilities = _dossier(request, pk)
+    if not abilities["convention"]:
+        raise PermissionDenied("La convention n'existe que pour un dossier accepté.")
+    revision = dossier.revision
+    avance, texte_avance = rules.montant_avance(revision.regle_financement, dossier.montant_accorde or Decimal(0))
+    html = render_to_string(
+        "appels/convention_pdf.html",
+        {
+            "dossier": dossier,
+            "revision": revision,
+            "calcul": selectors.subvention_du_dossier(dossier),
+            "avance": avance,
+            "texte_avance": texte_avance,
+            "non_confirmes": revision.regle_financement.parametres_non_confirmes(),
+            "adresse": request.build_absolute_uri(dossier.get_absolute_url()),
+        },
+    )
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="convention-{dossier.appel.code}-{dossier.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def paiement(request: HttpRequest, pk: int, type_: str) -> HttpResponse:
+    dossier, abilities = _dossier(request, pk)
+    if not abilities["pay"]:
+        raise PermissionDenied("Seul l'instructeur de l'académie enregistre les paiements d'un dossier accepté.")
+    try:
+        if type_ == "avance":
+            services.paiement_avance(dossier=dossier, acteur=request.user)
+        elif type_ == "solde":
+            justifiees = {
+                p.etablissement_id: {
+                    v: request.POST.get(f"justifie-{p.etablissement_id}-{v}", "").strip() or "0" for v in rules.VOLETS
+                }
+                for p in dossier.projets.all()
+            }
+            services.paiement_solde(dossier=dossier, acteur=request.user, depenses_justifiees=justifiees)
+        else:
+            raise Http404("Paiement inconnu.")
+    except ValidationError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+    else:
+        messages.success(request, "Paiement enregistré.")
     return redirect(dossier.get_absolute_url())

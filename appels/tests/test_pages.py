@@ -247,3 +247,50 @@ def test_an_agent_cannot_file_for_another_collectivite(client, monde):
     autre, _ = commune_avec_ecoles()
     client.force_login(monde[3])
     assert client.get(reverse("appels:deposer", args=[appel.code, autre.pk])).status_code == 403
+
+
+def _accepte(monde):
+    dossier = _depose(monde)
+    services.enveloppe_fixer(appel=monde[0], academie=dossier.academie, montant=Decimal("50000"), acteur=None)
+    services.dossier_instruire(dossier=dossier, acteur=None)
+    services.projet_valider(projet=dossier.projets.get(), acteur=None)
+    return services.dossier_accepter(dossier=dossier, acteur=None)
+
+
+def test_public_list_of_retained_dossiers_and_its_export(client, monde):
+    dossier = _accepte(monde)
+    page = nbsp(client.get(reverse("appels:retenus", args=[monde[0].code])).content.decode())
+    assert str(dossier.collectivite) in page
+    assert "8 400,00 €" in page
+    export = client.get(reverse("appels:retenus", args=[monde[0].code]), {"format": "csv"})
+    assert export["Content-Type"].startswith("text/csv")
+    assert "8400,00" in export.content.decode("utf-8-sig")
+
+
+def test_convention_pdf_for_the_applicant_not_for_the_ien(client, monde):
+    dossier = _accepte(monde)
+    client.force_login(monde[3])
+    reponse = client.get(reverse("appels:convention", args=[dossier.pk]))
+    assert reponse.status_code == 200
+    assert reponse["Content-Type"] == "application/pdf"
+    assert reponse.content.startswith(b"%PDF-")
+    client.force_login(ien_de(circonscription()))
+    assert client.get(reverse("appels:convention", args=[dossier.pk])).status_code == 403
+
+
+def test_only_the_instructor_records_payments(client, monde):
+    dossier = _accepte(monde)
+    url = reverse("appels:paiement", args=[dossier.pk, "avance"])
+    client.force_login(monde[3])
+    assert client.post(url).status_code == 403
+    assert not dossier.paiements.exists()
+    client.force_login(instructeur_de(AcademieFactory()))
+    client.post(url)
+    uai = dossier.projets.get().etablissement_id
+    client.post(reverse("appels:paiement", args=[dossier.pk, "solde"]), {f"justifie-{uai}-equipement": "12000"})
+    assert [(p.type, p.montant) for p in dossier.paiements.order_by("id")] == [
+        ("avance", Decimal("2520.00")),
+        ("solde", Decimal("5880.00")),
+    ]
+    page = nbsp(client.get(dossier.get_absolute_url()).content.decode())
+    assert "Solde : 5 880,00 €" in page
