@@ -55,6 +55,18 @@ class Contexte:
     annee: int
     _cache: dict[tuple[str, int], list[engine.ItemSocle]] = field(default_factory=dict)
     _speciales: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    memo: engine.Memo = field(default_factory=dict)
+    # JSON of each memoised item result (by identity: memoised results are shared objects).
+    fragments: dict[int, str] = field(default_factory=dict)
+
+    def fragment(self, r: engine.ResultatItem) -> str:
+        cle = id(r)
+        texte = self.fragments.get(cle)
+        if texte is None:
+            texte = self.fragments[cle] = _JSON(
+                [r.code, int(r.obligatoire), r.requis, r.present, r.manque, r.unites, str(r.cout), int(r.prix_inconnu)]
+            )
+        return texte
 
     def speciales(self, niveau: str) -> tuple[tuple[str, str], ...]:
         if niveau not in self._speciales:
@@ -264,7 +276,9 @@ def calculer_un(
     )
     lignes = stock.lignes
     profil = Profil(niveau=niveau, classes=etab["classes"], eleves=etab["eleves"])
-    resultat = engine.evaluer(items, profil, engine.mesures_presentes(items, lignes, mesures, ctx.speciales(niveau)))
+    resultat = engine.evaluer(
+        items, profil, engine.mesures_presentes(items, lignes, mesures, ctx.speciales(niveau)), ctx.memo
+    )
     terminaux = sum(lignes.get(c, 0) for c in engine.TERMINAUX)
     affichages = sum(lignes.get(c, 0) for c in engine.AFFICHAGES)
     etat = engine.Etat(
@@ -291,12 +305,7 @@ def calculer_un(
         resultat.cout_incomplet,
         resultat.manquants,
         resultat.indetermines,
-        _JSON(
-            [
-                [r.code, int(r.obligatoire), r.requis, r.present, r.manque, r.unites, str(r.cout), int(r.prix_inconnu)]
-                for r in resultat.items
-            ],
-        ),
+        "[" + ",".join([ctx.fragment(r) for r in resultat.items]) + "]",
         etab["eleves"],
         etab["classes"],
         terminaux,

@@ -195,30 +195,65 @@ class Resultat:
         return sum(couvertures, Fraction(0)) / len(couvertures)
 
 
-def evaluer(items: Iterable[ItemSocle], profil: Profil, presents: Mapping[str, int]) -> Resultat:
-    """Evaluate every item of a version for one établissement."""
-    resultats = tuple(evaluer_item(item, profil, presents.get(item.code, 0)) for item in items)
+def _couverture(r: ResultatItem) -> Decimal | None:
+    if not r.requis:
+        return None
+    return UN if r.present >= r.requis else Decimal(r.present) / Decimal(r.requis)
+
+
+UN = Decimal(1)
+Memo = dict[tuple[int, str, int | None, int | None, int], tuple[ResultatItem, Decimal | None]]
+
+
+def evaluer(
+    items: Iterable[ItemSocle],
+    profil: Profil,
+    presents: Mapping[str, int],
+    memo: Memo | None = None,
+) -> Resultat:
+    """Evaluate every item of a version for one établissement.
+
+    ``memo``: a dict kept by the caller across établissements (with the same ``items`` objects alive) so that
+    an item already evaluated for the same niveau, classes, pupils and quantity present is not evaluated again.
+    """
+    paires: list[tuple[ResultatItem, Decimal | None]] = []
+    if memo is None:
+        for item in items:
+            r = evaluer_item(item, profil, presents.get(item.code, 0))
+            paires.append((r, _couverture(r)))
+    else:
+        niveau, classes, eleves = profil.niveau, profil.classes, profil.eleves
+        for item in items:
+            present = presents.get(item.code, 0)
+            cle = (id(item), niveau, classes, eleves, present)
+            paire = memo.get(cle)
+            if paire is None:
+                r = evaluer_item(item, profil, present)
+                paire = memo[cle] = (r, _couverture(r))
+            paires.append(paire)
     somme = Decimal(0)
     n = 0
     au_socle = True
     manquants = indetermines = 0
     cout_socle = cout_optionnel = ZERO
     incomplet = False
-    for r in resultats:
+    for r, couverture in paires:
         if r.requis is None:
             indetermines += 1
         if not r.obligatoire:
             cout_optionnel += r.cout
             continue
         cout_socle += r.cout
-        incomplet = incomplet or r.prix_inconnu
+        if r.prix_inconnu:
+            incomplet = True
         if r.manque:
             au_socle = False
             manquants += 1
-        if r.requis:
+        if couverture is not None:
             n += 1
-            somme += Decimal(1) if r.present >= r.requis else Decimal(r.present) / Decimal(r.requis)
-    taux = (somme / n if n else Decimal(1)).quantize(PRECISION_TAUX, rounding=ROUND_HALF_UP)
+            somme += couverture
+    taux = (somme / n if n else UN).quantize(PRECISION_TAUX, rounding=ROUND_HALF_UP)
+    resultats = tuple(r for r, _ in paires)
     return Resultat(resultats, taux, au_socle, manquants, indetermines, cout_socle, cout_optionnel, incomplet)
 
 

@@ -247,3 +247,11 @@ def test_le_vecteur_rapide_egale_la_synthese(donnees, debit, diagnostique):
     if resultat is not None:
         exact = resultat.taux
         assert abs(resultat.taux_decimal - Decimal(exact.numerator) / Decimal(exact.denominator)) <= Decimal("0.00005")
+
+
+@given(st.lists(cas(), min_size=1, max_size=4))
+def test_la_memoisation_ne_change_aucun_resultat(liste):
+    memo: dict = {}
+    for items, profil, presents in liste:
+        assert evaluer(items, profil, presents, memo) == evaluer(items, profil, presents)
+        assert evaluer(items, profil, presents, memo) == evaluer(items, profil, presents)
