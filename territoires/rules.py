@@ -71,7 +71,7 @@ def normalise_uai(uai: str) -> str:
 # --- INSEE codes ------------------------------------------------------------------------------------------------
 
 _COMMUNE_RE = re.compile(r"^(?:[0-9]{2}|2A|2B)[0-9]{3}$")
-_DEPARTEMENT_RE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-8]|98[4-9])$")
+_DEPARTEMENT_RE = re.compile(r"^(?:0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-8]|98[4-9])$")
 
 
 def code_commune_valide(code: str) -> bool:

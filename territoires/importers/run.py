@@ -7,6 +7,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -98,6 +99,20 @@ def _perimetre(d: Dataset, departements: set[str] | None) -> str:
     return codes(departements) if departements else ""
 
 
+def _liberer(collectivites: dict[str, dict[str, Any]]) -> None:
+    for champ in ("siren", "commune_id", "epci_id", "departement_id", "region_id"):
+        voulus = {v[champ]: code for code, v in collectivites.items() if v[champ]}
+        liberes = [
+            pk
+            for pk, code, valeur in models.Collectivite.objects.filter(**{f"{champ}__isnull": False}).values_list(
+                "pk", "code", champ
+            )
+            if voulus.get(valeur, code) != code
+        ]
+        for debut in range(0, len(liberes), 500):
+            models.Collectivite.objects.filter(pk__in=liberes[debut : debut + 500]).update(**{champ: None})
+
+
 def importer(
     chemins: dict[str, Path],
     *,
@@ -164,17 +179,9 @@ def importer(
         rapport.comptes["EPCI"] = synchroniser(models.EPCI, ("siren",), ref.epci)  # type: ignore[arg-type]
         rapport.comptes["Communes"] = synchroniser(models.Commune, ("code_insee",), ref.communes)  # type: ignore[arg-type]
         annoncer("Écriture des collectivités et des compétences")
-        # A SIREN moving to another collectivité (e.g. a special statute taking over) is released first.
-        voulus = {v["siren"]: code for code, v in coll.collectivites.items() if v["siren"]}
-        liberes = [
-            pk
-            for pk, code, siren in models.Collectivite.objects.filter(siren__isnull=False).values_list(
-                "pk", "code", "siren"
-            )
-            if voulus.get(siren, code) != code
-        ]
-        for debut in range(0, len(liberes), 500):
-            models.Collectivite.objects.filter(pk__in=liberes[debut : debut + 500]).update(siren=None)
+        # A SIREN or a territory moving to another collectivité (e.g. a special statute taking over, after an edit of
+        # collectivites_particulieres.json) is released first: they are unique.
+        _liberer(coll.collectivites)
         rapport.comptes["Collectivités"] = synchroniser(models.Collectivite, ("code",), coll.collectivites)  # type: ignore[arg-type]
         collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
         transferees = set(

@@ -343,3 +343,39 @@ def test_an_unreadable_file_is_the_only_error_reported(tmp_path):
     assert lignes == [
         "- epci_2026.csv : le fichier n'est pas encodé en UTF-8 (octet invalide à la position 116, ligne 2)"
     ]
+
+
+@pytest.mark.django_db
+def test_a_new_special_statute_takes_over_the_territory_of_an_existing_collectivite(tmp_path, monkeypatch):
+    from territoires.importers import collectivites
+
+    ecrire_mini(tmp_path)
+    importer(tmp_path, "--force")
+    ancienne = Collectivite.objects.get(code="departement-35")
+    speciale = {
+        "code": "collectivite-test",
+        "nom": "Collectivité de test",
+        "siren": "213502388",  # taken from the commune of Rennes
+        "commune": None,
+        "departement": "35",
+        "region": None,
+        "epci": None,
+        "remplace": ["departement-35", "commune-35238"],
+        "fondement": "Statut de test",
+        "competences": [],
+    }
+    monkeypatch.setattr(collectivites, "charger_particulieres", lambda *a: [speciale])
+    importer(tmp_path, "--force")
+    ancienne.refresh_from_db()
+    assert ancienne.departement_id is None
+    nouvelle = Collectivite.objects.get(code="collectivite-test")
+    assert nouvelle.departement_id == "35"
+    assert nouvelle.siren == "213502388"
+    assert Etablissement.objects.get(uai="0350002M").collectivite_competente == nouvelle
+    assert Etablissement.objects.get(uai="0350024L").collectivite_competente.code == "region-53"
+
+
+@pytest.mark.django_db
+def test_invalid_departement_filter_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="code\\(s\\) invalide\\(s\\) : 20"):
+        importer(tmp_path, "--departements", "35,20")

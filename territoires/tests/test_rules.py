@@ -92,6 +92,11 @@ def test_departement_codes_are_normalised_to_the_insee_style(brut, insee):
     assert rules.code_departement_valide(insee)
 
 
+@pytest.mark.parametrize("code", ["20", "00", "96", "979", "990", "2C", "035"])
+def test_bad_departement_codes(code):
+    assert not rules.code_departement_valide(code)
+
+
 @given(st.sampled_from(["01", "35", "2A", "2B", "95", "971", "976"]))
 def test_normalising_an_insee_departement_code_is_idempotent(code):
     assert rules.normalise_code_departement(code) == code
