@@ -64,3 +64,34 @@ class MotifForm(forms.Form):
 
 class AccepterForm(forms.Form):
     montant = _montant("Montant accordé (€)", required=False)
+
+
+class JSONTexteField(forms.CharField):
+    """A JSON document typed in a textarea; the rule's own validation runs in the service."""
+
+    widget = forms.Textarea(attrs={"rows": 12})
+
+    def to_python(self, value: object) -> object:
+        import json
+
+        texte = super().to_python(value)
+        try:
+            return json.loads(texte)
+        except ValueError as exc:
+            raise forms.ValidationError(f"JSON invalide : {exc}") from None
+
+    def prepare_value(self, value: object) -> object:
+        import json
+
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
+
+
+class RevisionForm(forms.Form):
+    ouverture = forms.DateTimeField(label="Ouverture des dépôts", help_text="jj/mm/aaaa hh:mm")
+    cloture = forms.DateTimeField(label="Clôture des dépôts", help_text="jj/mm/aaaa hh:mm")
+    enveloppe_nationale = _montant("Enveloppe nationale (€)", required=True)
+    eligibilite = JSONTexteField(label="Règle d'éligibilité (JSON)")
+    financement = JSONTexteField(label="Règle de financement (JSON)")
+    pieces = JSONTexteField(label="Pièces demandées (JSON)")
+    vagues = JSONTexteField(label="Vagues (JSON)")
+    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)

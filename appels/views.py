@@ -16,12 +16,28 @@ from django.views.decorators.http import require_POST
 from comptes.permissions import scope_of
 from core.audit import history_of
 from core.exports import export_format, export_response
-from territoires.models import Collectivite, Etablissement
+from territoires.models import Academie, Collectivite, Etablissement
 
 from . import rules, selectors, services
 from .api import simuler
-from .forms import AccepterForm, EcolesSimuleesFormSet, LignesFormSet, MotifForm, ProjetForm
-from .models import AppelAProjets, Dossier, Projet
+from .forms import AccepterForm, EcolesSimuleesFormSet, LignesFormSet, MotifForm, ProjetForm, RevisionForm
+from .models import AppelAProjets, Dossier, Enveloppe, EtatRevision, Projet
+
+LIBELLES_ACTIONS = {
+    "appels.dossier.cree": "Dossier créé",
+    "appels.dossier.depose": "Dossier déposé",
+    "appels.dossier.en_instruction": "Mis en instruction",
+    "appels.dossier.complements": "Compléments demandés",
+    "appels.dossier.accepte": "Dossier accepté",
+    "appels.dossier.refuse": "Dossier refusé",
+    "appels.dossier.sans_suite": "Classé sans suite",
+    "appels.projet.enregistre": "Projet d'école enregistré",
+    "appels.projet.valide": "Projet validé par l'IEN",
+    "appels.projet.renvoye": "Projet renvoyé par l'IEN",
+    "appels.piece.ajoutee": "Pièce ajoutée",
+    "appels.paiement.avance": "Avance versée",
+    "appels.paiement.solde": "Solde versé",
+}
 
 
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -73,6 +89,7 @@ def appel(request: HttpRequest, code: str) -> HttpResponse:
             "appel": appel,
             "revision": revision,
             "ouverte": revision.ouverte(),
+            "abilities": appel.get_abilities(request.user),
             "conditions": _conditions(revision.regle_eligibilite),
             "parametres": revision.regle_financement.parametres(),
             "collectivites": Collectivite.objects.filter(pk__in=scope.collectivites).order_by("nom"),
@@ -217,7 +234,7 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
             "projets": projets,
             "calcul": selectors.subvention_du_dossier(dossier) if projets else None,
             "ecoles": ecoles,
-            "historique": history_of(dossier)[:50],
+            "historique": [(e, LIBELLES_ACTIONS.get(e.action, e.action)) for e in history_of(dossier)[:50]],
             "paiements": list(dossier.paiements.all()),
             "volets": rules.VOLETS,
             "breadcrumb": _crumbs(("Dossiers", "/appels/dossiers/"), (f"Dossier n° {dossier.pk}", None)),
@@ -455,3 +472,103 @@ def paiement(request: HttpRequest, pk: int, type_: str) -> HttpResponse:
     else:
         messages.success(request, "Paiement enregistré.")
     return redirect(dossier.get_absolute_url())
+
+
+def _appel_configurable(request: HttpRequest, code: str) -> AppelAProjets:
+    appel = get_object_or_404(AppelAProjets, code=code)
+    if not appel.get_abilities(request.user)["configure"]:
+        raise PermissionDenied("Seule la DNE configure les appels à projets.")
+    return appel
+
+
+@login_required
+def revision(request: HttpRequest, code: str) -> HttpResponse:
+    """The DNE's page to change an appel: a draft revision, edited, then published with its motif."""
+    appel = _appel_configurable(request, code)
+    brouillon = appel.revisions.filter(etat=EtatRevision.BROUILLON).first()
+    form = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "creer":
+                services.revision_creer(appel=appel, acteur=request.user)
+                return redirect("appels:revision", code=appel.code)
+            if brouillon is None:
+                raise Http404("Aucune révision en brouillon.")
+            if request.POST.get("action") == "publier":
+                services.revision_publier(revision=brouillon, acteur=request.user, motif=request.POST.get("motif", ""))
+                messages.success(request, f"Révision {brouillon.numero} publiée.")
+                return redirect(appel.get_absolute_url())
+            form = RevisionForm(request.POST)
+            if form.is_valid():
+                services.revision_modifier(revision=brouillon, acteur=request.user, **form.cleaned_data)
+                messages.success(request, "Brouillon enregistré.")
+                return redirect("appels:revision", code=appel.code)
+        except ValidationError as exc:
+            if form is not None and hasattr(exc, "error_dict"):
+                for champ, erreurs in exc.message_dict.items():
+                    form.add_error(champ if champ in form.fields else None, erreurs)
+            else:
+                for m in _messages(exc):
+                    messages.error(request, m)
+    if form is None and brouillon is not None:
+        form = RevisionForm(initial={c: getattr(brouillon, c) for c in services.CHAMPS_REVISION})
+    return render(
+        request,
+        "appels/revision.html",
+        {
+            "title": f"Modifier l'appel — {appel.titre}",
+            "appel": appel,
+            "brouillon": brouillon,
+            "publiee": appel.revision_publiee(),
+            "form": form,
+            "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Modifier", None)),
+        },
+    )
+
+
+@login_required
+def enveloppes(request: HttpRequest, code: str) -> HttpResponse:
+    """The DNE splits the national envelope between académies (all the amounts saved together, or none)."""
+    appel = _appel_configurable(request, code)
+    revision_publiee = appel.revision_publiee()
+    academies = list(Academie.objects.order_by("nom"))
+    actuelles = {e.academie_id: e for e in Enveloppe.objects.filter(appel=appel)}
+    erreurs: list[str] = []
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                for academie in academies:
+                    brut = request.POST.get(f"montant-{academie.code}", "").strip().replace(" ", "").replace(",", ".")
+                    if not brut:
+                        continue
+                    try:
+                        montant = Decimal(brut)
+                    except ArithmeticError:
+                        montant = Decimal("NaN")
+                    if not montant.is_finite():
+                        raise ValidationError(f"{academie} : « {brut} » n'est pas un montant.")
+                    if academie.code in actuelles and actuelles[academie.code].montant == montant:
+                        continue
+                    try:
+                        services.enveloppe_fixer(appel=appel, academie=academie, montant=montant, acteur=request.user)
+                    except ValidationError as exc:
+                        raise ValidationError([f"{academie} : {m}" for m in _messages(exc)]) from None
+        except ValidationError as exc:
+            erreurs = _messages(exc)
+        else:
+            messages.success(request, "Enveloppes enregistrées.")
+            return redirect("appels:enveloppes", code=appel.code)
+    lignes = [(a, actuelles.get(a.code), request.POST.get(f"montant-{a.code}")) for a in academies]
+    return render(
+        request,
+        "appels/enveloppes.html",
+        {
+            "title": f"Enveloppes académiques — {appel.titre}",
+            "appel": appel,
+            "nationale": revision_publiee.enveloppe_nationale if revision_publiee else Decimal(0),
+            "repartie": sum((e.montant for e in actuelles.values()), Decimal(0)),
+            "lignes": lignes,
+            "erreurs": erreurs,
+            "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Enveloppes", None)),
+        },
+    )

@@ -294,3 +294,43 @@ def test_only_the_instructor_records_payments(client, monde):
     ]
     page = nbsp(client.get(dossier.get_absolute_url()).content.decode())
     assert "Solde : 5 880,00 €" in page
+
+
+def test_dne_changes_an_open_appel_through_an_audited_revision(client, appel):
+    url = reverse("appels:revision", args=[appel.code])
+    client.force_login(agent_de(commune_avec_ecoles()[0]))
+    assert client.get(url).status_code == 403
+    client.force_login(dne())
+    client.post(url, {"action": "creer"})
+    form = client.get(url).context["form"]
+    donnees = {nom: form[nom].value() for nom in form.fields}
+    donnees["financement"] = '{"postes": [{"code": "p", "volets": ["equipement"], "taux": "1.5"}]}'
+    reponse = client.post(url, {**donnees, "action": "enregistrer"})
+    assert "un taux s'écrit entre 0 et 1" in nbsp(reponse.content.decode())
+    assert appel.revisions.get(numero=2).financement["assiette"] == "dossier"  # unchanged
+    donnees["financement"] = '{"postes": [{"code": "p", "volets": ["equipement"], "taux": "0.6"}]}'
+    assert client.post(url, {**donnees, "action": "enregistrer"}).status_code == 302
+    client.post(url, {"action": "publier", "motif": ""})
+    assert appel.revision_publiee().numero == 1  # an open appel changes only with a motif
+    client.post(url, {"action": "publier", "motif": "Taux unique de 60 % (décision du comité)."})
+    assert appel.revision_publiee().numero == 2
+    simulation = client.post(
+        f"/api/v1/appels/{appel.code}/simulation/",
+        {"etablissements": [{"classes": 1, "eleves": 20, "depenses": {"equipement": "1000"}}]},
+        content_type="application/json",
+    )
+    assert simulation.json()["subvention"] == "600.00"
+
+
+def test_envelopes_are_saved_together_or_not_at_all(client, appel):
+    rennes, creteil = AcademieFactory(), AcademieFactory(code="06", nom="Créteil")
+    url = reverse("appels:enveloppes", args=[appel.code])
+    client.force_login(dne())
+    reponse = client.post(url, {"montant-14": "100000000", "montant-06": "6000000"})
+    assert "enveloppe nationale" in nbsp(reponse.content.decode())
+    assert not appel.enveloppes.exists()
+    client.post(url, {"montant-14": "60 000 000", "montant-06": "45000000"})
+    assert {e.academie_id: e.montant for e in appel.enveloppes.all()} == {
+        rennes.code: Decimal("60000000"),
+        creteil.code: Decimal("45000000"),
+    }
