@@ -562,3 +562,22 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
                 }
                 agregat.save(update_fields=["synthese"])
     return Diagnostic.objects.filter(etablissement_id=uai, version=version).first() if version else None
+
+
+def diagnostic_a_la_demande(uai: str, version: Version) -> Diagnostic | None:
+    """The diagnostic of one établissement against any chosen version, computed now and NOT stored."""
+    etab = Etablissement.objects.filter(uai=uai).values(*CHAMPS_ETAB).first()
+    if etab is None or version.referentiel.niveau != etab["niveau"]:
+        return None
+    ctx = charger_contexte(
+        versions={etab["niveau"]: version},
+        collectivites=[etab["collectivite_competente_id"]] if etab["collectivite_competente_id"] else [],
+    )
+    inventaire = Inventaire.objects.filter(etablissement_id=uai).values_list(*CHAMPS_INVENTAIRE).first()
+    calcul = calculer_un(ctx, etab, inventaire, stocks(ctx, [uai]).get(uai), timezone.now())
+    if calcul.ligne is None:
+        return None
+    champs = dict(zip(COLONNES_DIAGNOSTIC, calcul.ligne, strict=True))
+    champs["lignes"] = json.loads(champs["lignes"])
+    del champs["version_id"]
+    return Diagnostic(version=version, **champs)

@@ -113,3 +113,9 @@ def sous_agregats(echelon: str, code: str, niveau: str = "") -> list[tuple[str, 
 
 def catalogue_courant() -> Catalogue | None:
     return Catalogue.objects.order_by("-numero").first()
+
+
+def versions_publiques(niveau: str) -> QuerySet[Version]:
+    return Version.objects.filter(
+        referentiel__niveau=niveau, etat__in=[EtatVersion.ADOPTEE, EtatVersion.REMPLACEE]
+    ).order_by("numero")

@@ -26,7 +26,7 @@ from core.exports import export_format, export_response
 from referentiels.models import Version
 from territoires.models import EPCI, Academie, Collectivite, Departement, Etablissement, Region
 
-from . import engine, importation, selectors, services
+from . import calcul, engine, importation, selectors, services
 from .forms import CommentaireForm, ConnectiviteForm, ImportForm, LigneForm
 from .models import Catalogue, Commentaire, Echelon, Inventaire, LigneInventaire, PrixCollectivite
 from .permissions import abilities_for_inventaire
@@ -81,6 +81,10 @@ def etablissement(request: HttpRequest, uai: str) -> HttpResponse:
     if numero.isdigit() and len(numero) < 7:
         version = Version.objects.filter(referentiel__niveau=e.niveau, numero=int(numero)).first()
     diagnostic = selectors.diagnostic_courant(e, version)
+    a_la_demande = False
+    if diagnostic is None and version is not None and version.publique:
+        diagnostic = calcul.diagnostic_a_la_demande(e.uai, version)
+        a_la_demande = diagnostic is not None
     lignes = selectors.lignes_diagnostic(diagnostic) if diagnostic else []
     inventaire = selectors.inventaire_de(e)
     historique = None
@@ -101,6 +105,8 @@ def etablissement(request: HttpRequest, uai: str) -> HttpResponse:
             "optionnels": [ligne for ligne in lignes if not ligne["obligatoire"]],
             "plus_recente": selectors.version_plus_recente(diagnostic) if diagnostic else None,
             "versions": selectors.versions_diagnostiquees(e),
+            "versions_publiques": selectors.versions_publiques(e.niveau),
+            "a_la_demande": a_la_demande,
             "inventaire": inventaire,
             "equipements": selectors.lignes_inventaire(e),
             "commentaires": Commentaire.objects.filter(etablissement=e).select_related("auteur")[:50],

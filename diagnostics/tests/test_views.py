@@ -256,3 +256,24 @@ def test_tableau_de_bord_de_l_epci_et_echelon_inconnu(client, monde):
     assert f"Diagnostics numériques : {epci.nom}" in page.content.decode()
     assert client.get(reverse("diagnostics:territoire", args=["planete", "1"])).status_code == 404
     assert client.get(reverse("diagnostics:territoire", args=["departement", "99"])).status_code == 404
+
+
+def test_nouvelle_version_signalee_et_diagnostic_a_la_demande(client, monde):
+    from referentiels import services as ref_services
+    from referentiels.presets import WEBRADIO_MODIFICATIONS
+    from referentiels.tests.factories import association, jusqu_a_inscrit, proposer
+
+    v1 = Diagnostic.objects.get(etablissement=monde.college).version
+    amendement = jusqu_a_inscrit(proposer(v1, WEBRADIO_MODIFICATIONS, organisation=association()))
+    ref_services.amendement_adopter(amendement=amendement, actor=None)
+    login(client, dne())
+    url = reverse("diagnostics:etablissement", args=[monde.college.uai])
+    page = client.get(url).content.decode()
+    assert "Une version plus récente du référentiel existe" in page
+    assert "Kit webradio" not in page
+    nombre = Diagnostic.objects.count()
+    page = client.get(url + "?version=2").content.decode()
+    assert "Calculé à la demande, non enregistré" in page
+    assert "Kit webradio" in page
+    assert Diagnostic.objects.count() == nombre  # nothing stored, nothing rewritten
+    assert client.get(url + "?version=abc").status_code == 200
