@@ -94,6 +94,12 @@ def inserer(model: type[models.Model], lignes: list[dict[str, Any]]) -> None:
     noms = ", ".join(connection.ops.quote_name(f.column) for f in champs)
     sql = f"INSERT INTO {table} ({noms}) VALUES ({', '.join(['%s'] * len(champs))})"  # noqa: S608
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is several times faster than INSERT on PostgreSQL; psycopg adapts the Python values.
+            with cursor.cursor.copy(f"COPY {table} ({noms}) FROM STDIN") as copie:
+                for ligne in lignes:
+                    copie.write_row([ligne.get(a, d) for a, d in specs])
+            return
         for debut in range(0, len(lignes), 5000):
             valeurs = [[ligne.get(a, d) for a, d in specs] for ligne in lignes[debut : debut + 5000]]
             for rangee in valeurs:
