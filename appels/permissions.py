@@ -4,7 +4,8 @@
 - the DNE configures appels (revisions, envelopes) and reads every dossier;
 - an agent of a collectivité files and edits its own dossiers only;
 - an IEN reads the dossiers with a school of his circonscription and validates or returns those projets;
-- an instructeur académique reads his académie's dossiers and decides on them.
+- an instructeur académique reads his académie's dossiers and decides on them;
+- a directeur d'école reads the dossiers that carry a projet of his school.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -35,9 +36,12 @@ def abilities_for_dossier(user: Any, dossier: "Dossier") -> dict[str, bool]:
     own = dossier.collectivite_id in scope.collectivites
     instructeur = dossier.academie_id in scope.academies
     ien = bool(scope.circonscriptions) and bool(_circonscriptions(dossier) & scope.circonscriptions)
+    directeur = bool(scope.etablissements) and any(
+        p.etablissement_id in scope.etablissements for p in dossier.projets.all()
+    )
     modifiable = dossier.etat in ETATS_MODIFIABLES
     return {
-        "view": scope.dne or own or instructeur or ien,
+        "view": scope.dne or own or instructeur or ien or directeur,
         "edit": own and modifiable,
         "submit": own and modifiable,
         "instruct": instructeur,

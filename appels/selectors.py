@@ -115,6 +115,8 @@ def dossiers_visibles(user: Any) -> QuerySet[Dossier]:
     condition = Q(collectivite_id__in=scope.collectivites) | Q(academie_id__in=scope.academies)
     if scope.circonscriptions:
         condition |= Q(projets__etablissement__circonscription_id__in=scope.circonscriptions)
+    if scope.etablissements:
+        condition |= Q(projets__etablissement_id__in=scope.etablissements)
     if not scope.authenticated:
         return base.none()
     return base.filter(condition).distinct()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/ecoles/<str:uai>/", views.projet, name="projet"),
     path("dossiers/<int:pk>/projets/<int:projet_pk>/<str:action>/", views.projet_action, name="projet_action"),
     path("dossiers/<int:pk>/convention.pdf", views.convention, name="convention"),
+    path("dossiers/<int:pk>/pieces/<int:piece_pk>/", views.piece, name="piece"),
     path("dossiers/<int:pk>/paiements/<str:type_>/", views.paiement, name="paiement"),
     path("dossiers/<int:pk>/<str:action>/", views.dossier_action, name="dossier_action"),
     path("<slug:code>/", views.appel, name="appel"),

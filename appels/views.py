@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from territoires.models import Academie, Collectivite, Etablissement
 from . import rules, selectors, services
 from .api import simuler
 from .forms import AccepterForm, EcolesSimuleesFormSet, LignesFormSet, MotifForm, ProjetForm, RevisionForm
-from .models import AppelAProjets, Dossier, Enveloppe, EtatRevision, Projet
+from .models import AppelAProjets, Dossier, Enveloppe, EtatRevision, Piece, Projet
 
 LIBELLES_ACTIONS = {
     "appels.dossier.cree": "Dossier créé",
@@ -148,7 +148,30 @@ def simulateur(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def dossiers(request: HttpRequest) -> HttpResponse:
-    visibles = selectors.dossiers_visibles(request.user).order_by("-cree_le", "-id")[:500]
+    visibles = selectors.dossiers_visibles(request.user).order_by("-cree_le", "-id")
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            request=request,
+            fmt=fmt,
+            filename="dossiers",
+            total=visibles.count(),
+            headers=["Dossier", "Appel", "Collectivité", "Académie", "État", "Demandé (€)", "Accordé (€)", "Déposé le"],
+            rows=(
+                [
+                    d.pk,
+                    str(d.appel),
+                    str(d.collectivite),
+                    str(d.academie),
+                    d.get_etat_display(),
+                    d.montant_demande,
+                    d.montant_accorde,
+                    d.depose_le.date() if d.depose_le else None,
+                ]
+                for d in visibles.iterator()
+            ),
+        )
+    visibles = visibles[:500]
     return render(
         request,
         "appels/dossiers.html",
@@ -571,4 +594,14 @@ def enveloppes(request: HttpRequest, code: str) -> HttpResponse:
             "erreurs": erreurs,
             "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Enveloppes", None)),
         },
+    )
+
+
+@login_required
+def piece(request: HttpRequest, pk: int, piece_pk: int) -> FileResponse:
+    """A piece of a dossier, for whoever may see the dossier (served as a download, never inline HTML)."""
+    dossier, _ = _dossier(request, pk)
+    piece = get_object_or_404(Piece, pk=piece_pk, dossier=dossier)
+    return FileResponse(
+        piece.fichier.open("rb"), as_attachment=True, filename=piece.nom, content_type="application/pdf"
     )

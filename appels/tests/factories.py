@@ -83,3 +83,10 @@ def lignes(equipement: str = "12000", services: str | None = None) -> list[dict]
     if services:
         sortie.append({"volet": "services", "libelle": "ENT, 2 ans", "quantite": 1, "prix_unitaire": services})
     return sortie
+
+
+def directeur_de(etablissement):
+    org, _ = Organisation.objects.get_or_create(
+        etablissement=etablissement, defaults={"nom": etablissement.nom, "type": TypeOrganisation.ETABLISSEMENT}
+    )
+    return member_of(org, Role.DIRECTEUR)

@@ -17,6 +17,7 @@ from .factories import (
     appel_ouvert,
     circonscription,
     commune_avec_ecoles,
+    directeur_de,
     dne,
     ien_de,
     instructeur_de,
@@ -203,6 +204,8 @@ def test_permission_matrix_on_the_dossier_page(client, monde):
         "instructeur de l'académie": (instructeur_de(AcademieFactory()), 200),
         "instructeur d'une autre académie": (instructeur_de(autre_academie), 404),
         "DNE": (dne(), 200),
+        "directeur de l'école du projet": (directeur_de(monde[2][0]), 200),
+        "directeur d'une autre école": (directeur_de(monde[2][1]), 404),
     }
     for role, (user, attendu) in cas.items():
         client.force_login(user)
@@ -334,3 +337,28 @@ def test_envelopes_are_saved_together_or_not_at_all(client, appel):
         rennes.code: Decimal("60000000"),
         creteil.code: Decimal("45000000"),
     }
+
+
+def test_pieces_are_served_to_who_sees_the_dossier_only(client, monde):
+    dossier = _depose(monde)
+    url = reverse("appels:piece", args=[dossier.pk, dossier.pieces.get().pk])
+    client.force_login(instructeur_de(AcademieFactory()))
+    reponse = client.get(url)
+    assert reponse.status_code == 200
+    assert b"".join(reponse.streaming_content).startswith(b"%PDF-")
+    assert "attachment" in reponse["Content-Disposition"]
+    client.force_login(agent_de(commune_avec_ecoles()[0]))
+    assert client.get(url).status_code == 404
+
+
+def test_instructor_exports_his_dossiers_only(client, monde):
+    dossier = _depose(monde)
+    autre = AcademieFactory(code="06", nom="Créteil")
+    client.force_login(instructeur_de(autre))
+    assert str(dossier.collectivite) not in client.get(reverse("appels:dossiers"), {"format": "csv"}).content.decode(
+        "utf-8-sig"
+    )
+    client.force_login(instructeur_de(AcademieFactory()))
+    export = client.get(reverse("appels:dossiers"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert str(dossier.collectivite) in export
+    assert "8400,00" in export
