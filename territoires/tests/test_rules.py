@@ -186,3 +186,29 @@ def test_resolution_is_total_and_private_never_has_one(niveau, secteur, commune)
     assert raison
     if secteur != "public":
         assert identifiant is None
+
+
+@given(
+    st.sampled_from(rules.NIVEAUX),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_most_precise_perimetre_wins_whatever_is_defined(niveau, par_commune, par_departement, par_region):
+    carte = {}
+    if par_region:
+        carte[(niveau, "region", "53")] = 3
+    if par_departement:
+        carte[(niveau, "departement", "35")] = 2
+    if par_commune:
+        carte[(niveau, "commune", "35238")] = 1
+    identifiant, _ = rules.resoudre_competence(
+        niveau=niveau,
+        secteur="public",
+        code_commune="35238",
+        code_departement="035",
+        code_region="53",
+        competences=carte,
+    )
+    attendu = 1 if par_commune else 2 if par_departement else 3 if par_region else None
+    assert identifiant == attendu
