@@ -367,6 +367,18 @@ def _somme(a: list[int], b: list[int]) -> list[int]:
     return list(map(add, a, b))
 
 
+def dimensions_de(
+    etab: dict[str, Any], quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None]
+) -> dict[str, str]:
+    """The equity groups of an établissement: rural/urban, IPS quartile, secteur."""
+    q = engine.quartile_de(etab.get("ips"), quartiles.get(etab["niveau"]))
+    return {
+        "zone": engine.zone_densite(etab["commune__population"], etab["commune__superficie_km2"]),
+        "ips": f"Q{q}" if q else "inconnu",
+        "secteur": etab["secteur"] or "inconnu",
+    }
+
+
 def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None]) -> dict:
     """Sum the vectors per territory and niveau; equity breakdowns and decile gaps for the larger échelons.
 
@@ -438,6 +450,10 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
         if extremes is not None:
             vent["deciles_taux"] = [str(extremes[0]), str(extremes[1])]
         resultat[cle] = (vecteur, vent)
+    nation = resultat.get((E.NATION, "FR", ""))
+    if nation is not None:
+        # The national IPS cut points, so that one établissement's edit finds its quartile again.
+        nation[1]["quartiles_ips"] = {n: [str(c) for c in q] for n, q in quartiles.items() if q is not None}
     return resultat
 
 
@@ -529,6 +545,12 @@ def _vecteur_stocke(etab: dict[str, Any], diagnostic: Diagnostic | None) -> list
     return v
 
 
+def _quartiles_stockes() -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
+    nation = Agregat.objects.filter(echelon=E.NATION, code="FR", niveau="").values_list("ventilations", flat=True)
+    stockes = (nation.first() or {}).get("quartiles_ips", {})
+    return {n: (Decimal(q[0]), Decimal(q[1]), Decimal(q[2])) for n, q in stockes.items()}
+
+
 def recalculer_etablissement(uai: str) -> Diagnostic | None:
     """Recompute one établissement after an edit and add the difference to its aggregates."""
     etab = Etablissement.objects.filter(uai=uai).values(*CHAMPS_ETAB).first()
@@ -556,11 +578,21 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
             filtre = Q()
             for ech, code, niv in cles:
                 filtre |= Q(echelon=ech, code=code, niveau=niv)
+            dimensions: dict[str, str] | None = None
             for agregat in Agregat.objects.select_for_update().filter(filtre):
                 agregat.synthese = {
                     nom: agregat.synthese.get(nom, 0) + d for nom, d in zip(engine.CHAMPS_SYNTHESE, delta, strict=True)
                 }
-                agregat.save(update_fields=["synthese"])
+                champs = ["synthese"]
+                if agregat.echelon in VENTILEES:
+                    if dimensions is None:
+                        dimensions = dimensions_de({**etab, "ips": _dernier_ips([uai]).get(uai)}, _quartiles_stockes())
+                    vent = agregat.ventilations
+                    for dimension, valeur in dimensions.items():
+                        groupes = vent.setdefault(dimension, {})
+                        groupes[valeur] = list(map(add, groupes.get(valeur, [0] * len(delta)), delta))
+                    champs.append("ventilations")
+                agregat.save(update_fields=champs)
     return Diagnostic.objects.filter(etablissement_id=uai, version=version).first() if version else None
 
 

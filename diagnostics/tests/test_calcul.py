@@ -66,7 +66,12 @@ def test_prix_negocie_de_la_collectivite_remplace_le_prix_du_catalogue():
 
 
 def test_recalcul_incremental_egal_au_recalcul_complet():
+    from territoires.models import IPS, DataSource
+
     monde = construire()
+    source = DataSource.objects.create(code="ips-test", titre="IPS", producteur="DEPP")
+    for etab, valeur in ((monde.ecole_a, "85.0"), (monde.ecole_b, "110.0"), (monde.prive, "120.0")):
+        IPS.objects.create(etablissement=etab, rentree="2022-2023", valeur=Decimal(valeur), source=source)
     services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.all(), seed=7)
     calcul.recalculer_tout()
     user = agent(monde.rennes)
@@ -76,11 +81,23 @@ def test_recalcul_incremental_egal_au_recalcul_complet():
         donnees={"item_code": "classe-mobile-terminaux", "quantite": 15, "annee_acquisition": 2012},
     )
     services.inventaire_modifier(etablissement=monde.ecole_a, user=user, donnees={"debit_mbits": 100, "ent": True})
-    incremental = {(a.echelon, a.code, a.niveau): _synthese(a.echelon, a.code, a.niveau) for a in Agregat.objects.all()}
+
+    def etat() -> dict:
+        return {
+            (a.echelon, a.code, a.niveau): (
+                _synthese(a.echelon, a.code, a.niveau),
+                {k: v for k, v in a.ventilations.items() if k != "deciles_taux"},  # deciles: full runs only
+            )
+            for a in Agregat.objects.all()
+        }
+
+    incremental = etat()
     calcul.recalculer_tout()
-    complet = {(a.echelon, a.code, a.niveau): _synthese(a.echelon, a.code, a.niveau) for a in Agregat.objects.all()}
+    complet = etat()
     assert incremental == complet
-    nation = complet[("nation", "FR", "")]
+    # Nearest-rank cut points of 85, 110, 120: 85, 110, 120; the collège has no IPS.
+    assert set(complet[("nation", "FR", "")][1]["ips"]) == {"Q1", "Q2", "Q3", "inconnu"}
+    nation = complet[("nation", "FR", "")][0]
     assert nation.etablissements == 4
     assert nation.diagnostiques == 4
     assert nation.cout_socle == sum(Diagnostic.objects.values_list("cout_socle", flat=True), Decimal(0))
