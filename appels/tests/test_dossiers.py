@@ -66,6 +66,19 @@ def test_charger_appels_is_idempotent():
     assert snee.revision_publiee().enveloppe_nationale == Decimal("105000000")
 
 
+def test_charger_appels_demo_opens_an_appel_with_envelopes():
+    rennes, creteil = AcademieFactory(), AcademieFactory(code="06", nom="Créteil")
+    call_command("charger_appels", demo=True, stdout=io.StringIO())
+    call_command("charger_appels", demo=True, stdout=io.StringIO())
+    demo = AppelAProjets.objects.get(code="demo-snee")
+    assert demo.revision_publiee().ouverte()
+    assert {e.academie_id: e.montant for e in demo.enveloppes.all()} == {
+        rennes.code: Decimal("52500000"),
+        creteil.code: Decimal("52500000"),
+    }
+    assert not AppelAProjets.objects.get(code="snee-2021").revision_publiee().ouverte()
+
+
 def test_double_click_creates_one_dossier(monde):
     appel, collectivite, _, agent = monde
     premier, cree = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="abc")
