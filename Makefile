@@ -21,7 +21,7 @@ setup: $(STAMP)
 	$(PY) manage.py import_territoires
 	$(PY) manage.py charger_referentiels
 	$(PY) manage.py charger_comite
-	$(PY) manage.py charger_appels
+	$(PY) manage.py charger_appels --demo
 	$(PY) manage.py creer_comptes_demo
 
 ## demo: set up Socle on SQLite with real data and demo accounts, then serve it.
