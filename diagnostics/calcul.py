@@ -14,7 +14,7 @@ One pass, a fixed number of queries whatever the number of établissements:
 
 Recomputing one établissement (after an inventory edit) recomputes its diagnostic and adds the
 difference of its figures to every aggregate it belongs to (no re-read of the territory). The
-equity breakdowns and decile gaps of a territory are refreshed by the next full recomputation only.
+equity breakdowns follow; the decile gaps of a territory are refreshed by the next full recomputation only.
 """
 
 from __future__ import annotations
