@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from . import rules, selectors
-from .models import AppelAProjets, Revision
+from .models import AppelAProjets, Dossier, Projet, Revision
 
 MAX_ETABLISSEMENTS = 500
 MONTANT_MAX = Decimal("100000000")
@@ -184,6 +184,64 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(ResultatSimulationSerializer(simuler(revision, entree.validated_data["etablissements"])).data)
 
 
+class ProjetApiSerializer(serializers.ModelSerializer):
+    uai = serializers.CharField(source="etablissement_id")
+    etablissement = serializers.CharField(source="etablissement.nom")
+    depense = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Projet
+        fields = ["uai", "etablissement", "classes", "eleves", "etat", "depense"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_depense(self, obj: Projet) -> str:
+        return str(sum((ligne.montant for ligne in obj.lignes.all()), Decimal(0)).quantize(Decimal("0.01")))
+
+
+class DossierApiSerializer(serializers.ModelSerializer):
+    appel = serializers.CharField(source="appel.code")
+    revision = serializers.IntegerField(source="revision.numero")
+    collectivite = serializers.CharField(source="collectivite.nom")
+    academie = serializers.CharField(source="academie_id")
+    projets = ProjetApiSerializer(many=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id",
+            "appel",
+            "revision",
+            "collectivite",
+            "academie",
+            "etat",
+            "montant_demande",
+            "montant_accorde",
+            "motif",
+            "depose_le",
+            "decide_le",
+            "projets",
+        ]
+
+
+class DossierViewSet(viewsets.ReadOnlyModelViewSet):
+    """Les dossiers que la personne connectée peut consulter (sa collectivité, sa circonscription, son
+    académie ; tous pour la DNE). Filtrer par ``appel`` (code) et ``etat``."""
+
+    serializer_class = DossierApiSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [throttling.UserRateThrottle]
+    filterset_fields = {"etat": ["exact"], "appel__code": ["exact"]}
+
+    def get_queryset(self) -> QuerySet[Dossier]:
+        return (
+            selectors.dossiers_visibles(self.request.user)
+            .select_related("revision")
+            .prefetch_related("projets__etablissement", "projets__lignes")
+            .order_by("id")
+        )
+
+
 def register(router: routers.SimpleRouter) -> None:
     """Add the appels endpoints to the API router (called by ``socle.api_urls``)."""
     router.register("appels", AppelViewSet, basename="appel")
+    router.register("appels-dossiers", DossierViewSet, basename="appel-dossier")

@@ -362,3 +362,14 @@ def test_instructor_exports_his_dossiers_only(client, monde):
     export = client.get(reverse("appels:dossiers"), {"format": "csv"}).content.decode("utf-8-sig")
     assert str(dossier.collectivite) in export
     assert "8400,00" in export
+
+
+def test_dossiers_api_is_scoped_to_the_user(client, monde):
+    dossier = _depose(monde)
+    assert client.get("/api/v1/appels-dossiers/").status_code in (401, 403)
+    client.force_login(agent_de(commune_avec_ecoles()[0]))
+    assert client.get("/api/v1/appels-dossiers/").json()["results"] == []
+    assert client.get(f"/api/v1/appels-dossiers/{dossier.pk}/").status_code == 404
+    client.force_login(ien_de(circonscription()))
+    [data] = client.get("/api/v1/appels-dossiers/", {"etat": "depose"}).json()["results"]
+    assert (data["id"], data["montant_demande"], data["projets"][0]["depense"]) == (dossier.pk, "8400.00", "12000.00")
