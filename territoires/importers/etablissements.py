@@ -7,6 +7,8 @@ Precedence between sources (a later source overrides the non-empty fields of an 
   with coordinates, maternelles included). The Annuaire extracts only enrich établissements of that union.
 - **Identity** (name, commune, postcode, coordinates): Annuaire de l'éducation > geolocalised 2026 > derived.
   ``Etablissement.source`` names the source of the identity. The académie is the département's.
+- **Addresses**: the Annuaire, else ``colleges_adresse_geolocalisation_2024`` (collèges; it also gives the contract
+  type of private collèges), which never overrides a non-empty field.
 - **Secteur**: ``Public`` → public; ``privé sous contrat`` → prive_sous_contrat; ``Privé`` → prive unless another
   source says "sous contrat" (the derived file and every IPS file only list public and sous-contrat schools); the
   Annuaire's ``Type_contrat_prive`` tells "contrat d'association/simple" (sous contrat) from "hors contrat" (prive).
@@ -50,6 +52,7 @@ COLONNES_ETABLISSEMENTS = {
     "contrat": ("secteur_prive_libelle_type_contrat", "type_contrat_prive"),
     "code_commune": ("code_insee_de_la_commune",),
     "code_postal": ("code_postal_uai",),
+    "adresse": ("adresse_uai",),
     "code_departement": ("code_du_departement",),
     "code_academie": (),
     "latitude": (),
@@ -181,6 +184,7 @@ def lire_scolaire(
                 "departement_id": commune_dep,
                 "academie_id": ref.departements[commune_dep]["academie_id"],
                 "code_postal": (row.get("code_postal", "") or precedent.get("code_postal", ""))[:5],
+                "adresse": (row.get("adresse", "") or precedent.get("adresse", ""))[:255],
                 "latitude": lat if lat is not None else precedent.get("latitude"),
                 "longitude": lng if lng is not None else precedent.get("longitude"),
                 "source_id": code,
@@ -192,7 +196,25 @@ def lire_scolaire(
         e.setdefault("site_web", "")
         e.setdefault("circonscription_id", None)
 
-    # 2. The Annuaire extracts enrich the établissements of the list.
+    # 2. Addresses and contract types (collèges 2024) complete the établissements of the list, without overriding.
+    for code, famille in familles.items():
+        if famille != "adresses" or code not in chemins:
+            continue
+        chemin = chemins[code]
+        t = lire(chemin, chemin.name, COLONNES_ETABLISSEMENTS, ["uai"], erreurs)
+        if t is None:
+            continue
+        ctx = Contexte(erreurs, t.fichier)
+        for ctx.ligne, row in t.lignes:
+            uai = ctx.uai(row["uai"])
+            if uai is None or uai not in out.etablissements:
+                continue
+            e = out.etablissements[uai]
+            e["adresse"] = e["adresse"] or row.get("adresse", "")[:255]
+            e["code_postal"] = e["code_postal"] or row.get("code_postal", "")[:5]
+            e["secteur"] = combine_secteur(e["secteur"], secteur_de(row.get("secteur", ""), row.get("contrat", "")))
+
+    # 3. The Annuaire extracts enrich the établissements of the list.
     for code, famille in familles.items():
         if famille != "annuaire" or code not in chemins:
             continue
@@ -229,7 +251,7 @@ def lire_scolaire(
                 if rentree:
                     out.effectifs[(uai, rentree, code)] = {"eleves": eleves, "classes": None, "_famille": "annuaire"}
 
-    # 3. Pupils and classes per école.
+    # 4. Pupils and classes per école.
     for code, famille in familles.items():
         if famille != "ecoles_effectifs" or code not in chemins:
             continue
@@ -247,7 +269,7 @@ def lire_scolaire(
                 continue
             out.effectifs[(uai, rentree, code)] = {"eleves": eleves, "classes": classes, "_famille": "ecoles_effectifs"}
 
-    # 4. IPS (and the pupils of collèges and lycées they carry).
+    # 5. IPS (and the pupils of collèges and lycées they carry).
     for code, famille in familles.items():
         if famille != "ips" or code not in chemins:
             continue

@@ -129,6 +129,16 @@ DATASETS: tuple[Dataset, ...] = (
         "etablissements",
     ),
     Dataset(
+        "colleges_adresse_geolocalisation_2024",
+        "colleges_adresse_geolocalisation_2024.csv.gz",
+        "Adresse et géolocalisation des établissements (collèges, 2024)",
+        MEN,
+        _ODS.format("fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre")
+        + "&refine=nature_uai_libe%3A%22COLLEGE%22",
+        "2024-12",
+        "adresses",
+    ),
+    Dataset(
         "annuaire_education_35",
         "annuaire_education_35_ille_et_vilaine_2023.csv",
         "Annuaire de l'éducation (Ille-et-Vilaine)",
