@@ -172,3 +172,20 @@ def test_donnees_invalides_ne_changent_rien():
         )
     assert not LigneInventaire.objects.exists()
     assert not Inventaire.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adopter_une_version_calcule_les_diagnostics_de_la_nouvelle_version():
+    from referentiels.presets import WEBRADIO_MODIFICATIONS
+
+    monde = construire()
+    services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.filter(niveau=Niveau.COLLEGE), seed=1)
+    calcul.recalculer_tout()
+    v1 = Diagnostic.objects.get(etablissement=monde.college).version
+    amendement = jusqu_a_inscrit(proposer(v1, WEBRADIO_MODIFICATIONS, organisation=association()))
+    v2 = ref_services.amendement_adopter(amendement=amendement, actor=None)
+    # The task ran after the commit (immediate backend in tests): a new diagnostic, the old one kept.
+    assert set(Diagnostic.objects.filter(etablissement=monde.college).values_list("version", flat=True)) == {
+        v1.pk,
+        v2.pk,
+    }
