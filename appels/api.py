@@ -214,6 +214,7 @@ class DossierApiSerializer(serializers.ModelSerializer):
             "collectivite",
             "academie",
             "etat",
+            "vague",
             "montant_demande",
             "montant_accorde",
             "motif",

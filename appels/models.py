@@ -90,6 +90,12 @@ def valider_vagues(vagues: Any) -> None:
     for i, vague in enumerate(vagues, start=1):
         if not isinstance(vague, dict) or "numero" not in vague or not vague.get("libelle"):
             raise ValidationError({"vagues": f"Vague {i} : « numero » et « libelle » sont obligatoires."})
+        if not isinstance(vague["numero"], int) or isinstance(vague["numero"], bool) or vague["numero"] < 1:
+            raise ValidationError({"vagues": f"Vague {i} : « numero » est un entier positif."})
+        try:
+            rules.choisir_vague([vague], Decimal(0))
+        except rules.RegleInvalide as exc:
+            raise ValidationError({"vagues": f"Vague {i} : {exc.message}"}) from None
 
 
 class Revision(models.Model):
@@ -248,6 +254,7 @@ class Dossier(models.Model):
         "subvention accordée (€)", max_digits=14, decimal_places=2, null=True, blank=True
     )
     motif = models.TextField("dernier motif", blank=True)
+    vague = models.PositiveSmallIntegerField("vague", null=True, blank=True)
     cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     depose_le = models.DateTimeField("déposé le", null=True, blank=True)

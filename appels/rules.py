@@ -892,3 +892,15 @@ def calculer_subvention(regle: RegleFinancement, etablissements: Sequence[Etabli
         par_etablissement=par_etablissement,
         depenses_non_financees=non_finance,
     )
+
+
+def choisir_vague(vagues: Sequence[Mapping[str, object]], depense: Decimal) -> int | None:
+    """The wave of a dossier: the first (by number) whose ``montant_max_projet`` is absent or above the expense.
+
+    SNÉÉ 2021: wave 1 took the projects under 40,000 €, the others went to wave 2.
+    """
+    for vague in sorted(vagues, key=lambda v: int(str(v["numero"]))):
+        plafond = vague.get("montant_max_projet")
+        if plafond is None or depense < _decimal(plafond, "montant_max_projet"):
+            return int(str(vague["numero"]))
+    return None

@@ -397,7 +397,7 @@ def est_un_pdf(fichier: UploadedFile) -> bool:
     fichier.seek(0)
     debut = fichier.read(1024)
     fichier.seek(0)
-    return b"%PDF-" in debut[:1024] and debut.lstrip()[:5] == b"%PDF-"
+    return debut.lstrip()[:5] == b"%PDF-"
 
 
 @transaction.atomic
@@ -486,13 +486,15 @@ def dossier_deposer(*, dossier: Dossier, acteur: Any, instant: Any = None) -> Do
     ]
     if erreurs:
         raise ValidationError(erreurs)
-    montant = selectors.subvention_du_dossier(complet).subvention
+    calcul = selectors.subvention_du_dossier(complet)
+    vague = rules.choisir_vague(dossier.revision.vagues, calcul.depense)
     return _transition(
         dossier,
         E.DEPOSE,
         acteur,
-        data={"montant_demande": str(montant)},
-        montant_demande=montant,
+        data={"montant_demande": str(calcul.subvention), "vague": vague},
+        montant_demande=calcul.subvention,
+        vague=vague,
         depose_le=instant,
     )
 

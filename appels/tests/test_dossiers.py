@@ -158,6 +158,7 @@ def test_submission_computes_the_subsidy_and_is_idempotent(monde):
     assert depose.etat == encore.etat == EtatDossier.DEPOSE
     # 4 classes: 12 000 € ≤ 3 500 × 4, so 70 % × 12 000 €.
     assert depose.montant_demande == Decimal("8400.00")
+    assert depose.vague == 1  # a project under 40 000 €
     assert [e.action for e in history_of(dossier)].count("appels.dossier.depose") == 1
 
 

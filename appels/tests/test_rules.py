@@ -382,3 +382,10 @@ def test_rounding_down_never_exceeds_the_exact_product(taux, depense, arrondi):
     )
     subvention = calculer_subvention(regle, [ecole(equipement=str(depense))]).subvention
     assert subvention <= taux * depense < subvention + (D("0.01") if arrondi == "centime_inferieur" else D(1))
+
+
+def test_snee_waves_split_at_40000():
+    vagues = preset("snee-2021")["vagues"]
+    assert rules.choisir_vague(vagues, D("39999.99")) == 1
+    assert rules.choisir_vague(vagues, D("40000")) == 2
+    assert rules.choisir_vague([], D("1")) is None
