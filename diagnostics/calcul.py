@@ -392,6 +392,9 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
     cellules: dict[tuple[Any, ...], list[int]] = {}
     zones: dict[tuple[Any, Any], str] = {}
     taux_cellule: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
+    terminaux_cellule: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
+    rang_terminaux = engine.CHAMPS_SYNTHESE.index("terminaux")
+    rang_eleves = engine.CHAMPS_SYNTHESE.index("eleves")
     for calcul in calculs:
         etab = calcul.cles
         niveau = etab["niveau"]
@@ -418,6 +421,8 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
         cellules[cellule] = _somme(cellules.get(cellule, zero), v)
         if calcul.taux is not None:
             taux_cellule[cellule[:4]].append(calcul.taux)
+            if v[rang_eleves]:
+                terminaux_cellule[cellule[:4]].append(Decimal(v[rang_terminaux] * 100) / v[rang_eleves])
     sommes: dict[tuple[str, str, str], list[int]] = {}
     for (echelon, code, niveau), v in petites.items():
         sommes[(echelon, code, niveau)] = v
@@ -436,12 +441,18 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
                 vent = ventilations[cle]
                 for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
                     vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), v)
-    taux: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
-    for (dep, aca, reg, niveau), valeurs in taux_cellule.items():
-        for echelon, code in ((E.NATION, "FR"), (E.DEPARTEMENT, dep), (E.ACADEMIE, aca), (E.REGION, reg)):
-            if code is not None:
-                for niv in ("", niveau):
-                    taux[(echelon, str(code), niv)].extend(valeurs)
+
+    def par_territoire(cellules_valeurs: dict[tuple[Any, ...], list[Decimal]]) -> dict[tuple[str, str, str], list]:
+        listes: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+        for (dep, aca, reg, niveau), valeurs in cellules_valeurs.items():
+            for echelon, code in ((E.NATION, "FR"), (E.DEPARTEMENT, dep), (E.ACADEMIE, aca), (E.REGION, reg)):
+                if code is not None:
+                    for niv in ("", niveau):
+                        listes[(echelon, str(code), niv)].extend(valeurs)
+        return listes
+
+    taux = par_territoire(taux_cellule)
+    terminaux = par_territoire(terminaux_cellule)
     resultat = {}
     for cle, vecteur in sommes.items():
         # Breakdowns keep the integer vectors (fields in ``engine.CHAMPS_SYNTHESE`` order): compact JSON.
@@ -449,6 +460,9 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
         extremes = engine.decile_extremes(taux.get(cle, []))
         if extremes is not None:
             vent["deciles_taux"] = [str(extremes[0]), str(extremes[1])]
+        extremes = engine.decile_extremes(terminaux.get(cle, []))
+        if extremes is not None:
+            vent["deciles_terminaux"] = [str(e.quantize(Decimal("0.1"))) for e in extremes]
         resultat[cle] = (vecteur, vent)
     nation = resultat.get((E.NATION, "FR", ""))
     if nation is not None:

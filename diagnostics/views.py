@@ -412,6 +412,7 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
             if valeurs:
                 ventilations.append({"titre": titre, "valeurs": valeurs})
     deciles = agregat.ventilations.get("deciles_taux") if agregat and not masque else None
+    deciles_terminaux = agregat.ventilations.get("deciles_terminaux") if agregat and not masque else None
     return render(
         request,
         "diagnostics/territoire.html",
@@ -431,6 +432,7 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
             "hauteur_graphique": max(28, 28 * min(len(enfants), 40)),
             "ventilations": ventilations,
             "deciles": [Decimal(d) for d in deciles] if deciles else None,
+            "deciles_terminaux": [Decimal(d) for d in deciles_terminaux] if deciles_terminaux else None,
             "bandes": [(libelle, getattr(synthese, cle)) for cle, libelle in engine.BANDES_DEBIT.items()]
             if synthese and not masque
             else [],

@@ -161,6 +161,7 @@ def test_tableau_de_bord_departement_et_export(client, monde):
     assert "Terminaux pour 100 élèves" in page
     assert "simulés" in page
     assert "Rural ou urbain" in page
+    assert "Terminaux pour 100 élèves : 1er décile" in page
     reponse = client.get(url + "?format=csv")
     assert reponse.status_code == 200
     lignes = reponse.content.decode("utf-8-sig").splitlines()
