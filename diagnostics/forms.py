@@ -61,3 +61,16 @@ class ImportForm(forms.Form):
 
 class CommentaireForm(forms.Form):
     texte = forms.CharField(label="Commentaire", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class PrixNegocieForm(forms.Form):
+    collectivite = forms.ChoiceField(label="Collectivité")
+    item_code = forms.ChoiceField(label="Item")
+    montant = forms.DecimalField(label="Prix négocié (€)", min_value=0, max_digits=12, decimal_places=2)
+    source = forms.CharField(label="Source (marché, devis…)", max_length=255)
+    date = forms.DateField(label="Date (jj/mm/aaaa)", input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+
+    def __init__(self, *args, collectivites: list, codes: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collectivite"].choices = [(c.pk, c.nom) for c in collectivites]
+        self.fields["item_code"].choices = [(c, f"{libelle} ({c})") for c, libelle in codes.items()]

@@ -73,6 +73,11 @@ def prix_collectivite_definir(
             actor=user,
             data={"item": item_code, "montant": str(montant), "source": source.strip()},
         )
+        # The collectivité's diagnostics are priced again (its établissements only).
+        for uai in Inventaire.objects.filter(etablissement__collectivite_competente=collectivite).values_list(
+            "etablissement_id", flat=True
+        ):
+            calcul.recalculer_etablissement(uai)
     return prix
 
 

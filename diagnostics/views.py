@@ -27,7 +27,7 @@ from referentiels.models import Version
 from territoires.models import EPCI, Academie, Collectivite, Departement, Etablissement, Region
 
 from . import calcul, engine, importation, selectors, services
-from .forms import CommentaireForm, ConnectiviteForm, ImportForm, LigneForm
+from .forms import CommentaireForm, ConnectiviteForm, ImportForm, LigneForm, PrixNegocieForm
 from .models import Catalogue, Commentaire, Echelon, Inventaire, LigneInventaire, PrixCollectivite
 from .permissions import abilities_for_inventaire
 
@@ -443,9 +443,13 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """The current price catalogue (low / typical / high, source, date; unconfirmed prices flagged)."""
+    """The current price catalogue (low / typical / high, source, date; unconfirmed prices flagged).
+
+    An agent of a collectivité records its negotiated prices here; they replace the typical price for its
+    établissements, whose diagnostics are priced again.
+    """
     courant = selectors.catalogue_courant()
     prix = list(courant.prix.all()) if courant else []
     fmt = export_format(request)
@@ -471,6 +475,31 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             title="Catalogue de prix",
         )
     scope = scope_of(request.user)
+    collectivites = list(Collectivite.objects.filter(pk__in=scope.collectivites).order_by("nom"))
+    form = None
+    if collectivites:
+        form = PrixNegocieForm(collectivites=collectivites, codes=selectors.codes_items())
+        if request.method == "POST":
+            form = PrixNegocieForm(request.POST, collectivites=collectivites, codes=selectors.codes_items())
+            if form.is_valid():
+                donnees = form.cleaned_data
+                collectivite = next(c for c in collectivites if str(c.pk) == donnees["collectivite"])
+                if not collectivite.get_abilities(request.user)["edit"]:
+                    raise PermissionDenied("Vous n'agissez pas pour cette collectivité.")
+                services.prix_collectivite_definir(
+                    collectivite=collectivite,
+                    item_code=donnees["item_code"],
+                    montant=donnees["montant"],
+                    source=donnees["source"],
+                    date=donnees["date"],
+                    user=request.user,
+                )
+                messages.success(
+                    request, "Prix négocié enregistré ; les diagnostics de vos établissements sont recalculés."
+                )
+                return redirect("diagnostics:catalogue")
+    elif request.method == "POST":
+        raise PermissionDenied("Seul l'agent d'une collectivité enregistre des prix négociés.")
     negocies = PrixCollectivite.objects.filter(collectivite_id__in=scope.collectivites).select_related("collectivite")
     return render(
         request,
@@ -480,6 +509,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "prix": prix,
             "versions": Catalogue.objects.all(),
             "negocies": negocies,
+            "form": form,
             "breadcrumb": [("Diagnostics", reverse("diagnostics:nation")), ("Catalogue de prix", None)],
         },
     )

@@ -278,3 +278,35 @@ def test_nouvelle_version_signalee_et_diagnostic_a_la_demande(client, monde):
     assert "Kit webradio" in page
     assert Diagnostic.objects.count() == nombre  # nothing stored, nothing rewritten
     assert client.get(url + "?version=abc").status_code == 200
+
+
+def test_l_agent_enregistre_un_prix_negocie_qui_reprice_ses_ecoles(client, monde):
+    login(client, agent(monde.rennes))
+    avant = Diagnostic.objects.get(etablissement=monde.ecole_a)
+    lignes = {ligne[0]: ligne for ligne in avant.lignes}
+    manque = lignes["videoprojecteur"][4]
+    reponse = client.post(
+        reverse("diagnostics:catalogue"),
+        {
+            "collectivite": monde.rennes.pk,
+            "item_code": "videoprojecteur",
+            "montant": "2500",
+            "source": "Marché 2025-12",
+            "date": "01/06/2025",
+        },
+    )
+    assert reponse.status_code == 302
+    apres = Diagnostic.objects.get(etablissement=monde.ecole_a)
+    assert apres.cout_socle == avant.cout_socle - manque * 800
+    autre = Diagnostic.objects.get(etablissement=monde.ecole_b)
+    assert {ligne[0]: ligne for ligne in autre.lignes}["videoprojecteur"][6] == str(
+        3300 * {ligne[0]: ligne for ligne in autre.lignes}["videoprojecteur"][5]
+    ) + ".00"
+    assert "Marché 2025-12" in client.get(reverse("diagnostics:catalogue")).content.decode()
+
+
+def test_un_directeur_ne_peut_pas_enregistrer_de_prix(client, monde):
+    login(client, directeur(monde.ecole_a))
+    page = client.get(reverse("diagnostics:catalogue")).content.decode()
+    assert "Enregistrer un prix négocié" not in page
+    assert client.post(reverse("diagnostics:catalogue"), {"montant": "1"}).status_code == 403
