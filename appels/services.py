@@ -393,6 +393,18 @@ def dossier_enregistrer_projet(
     return projet
 
 
+@transaction.atomic
+def dossier_retirer_projet(*, dossier: Dossier, acteur: Any, projet: Projet) -> None:
+    """Remove a school's projet (and its lines and pieces) from a dossier still being written."""
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _verifier_modifiable(dossier)
+    if projet.dossier_id != dossier.pk:
+        raise ValidationError("Ce projet n'appartient pas au dossier.")
+    uai = projet.etablissement_id
+    projet.delete()
+    log_action(dossier, "appels.projet.retire", actor=acteur, data={"etablissement": uai})
+
+
 def est_un_pdf(fichier: UploadedFile) -> bool:
     fichier.seek(0)
     debut = fichier.read(1024)

@@ -34,6 +34,7 @@ LIBELLES_ACTIONS = {
     "appels.projet.enregistre": "Projet d'école enregistré",
     "appels.projet.valide": "Projet validé par l'IEN",
     "appels.projet.renvoye": "Projet renvoyé par l'IEN",
+    "appels.projet.retire": "Projet d'école retiré",
     "appels.piece.ajoutee": "Pièce ajoutée",
     "appels.paiement.avance": "Avance versée",
     "appels.paiement.solde": "Solde versé",
@@ -381,6 +382,17 @@ def dossier_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def projet_action(request: HttpRequest, pk: int, projet_pk: int, action: str) -> HttpResponse:
     dossier, _ = _dossier(request, pk)
     projet = get_object_or_404(Projet.objects.select_related("etablissement", "dossier"), pk=projet_pk, dossier=dossier)
+    if action == "retirer":
+        if not dossier.get_abilities(request.user)["edit"]:
+            raise PermissionDenied("Ce dossier n'est pas modifiable.")
+        try:
+            services.dossier_retirer_projet(dossier=dossier, acteur=request.user, projet=projet)
+        except ValidationError as exc:
+            for m in _messages(exc):
+                messages.error(request, m)
+        else:
+            messages.success(request, f"Projet de {projet.etablissement.nom} retiré du dossier.")
+        return redirect(dossier.get_absolute_url())
     if action not in ("valider", "renvoyer"):
         raise Http404("Action inconnue.")
     if not projet.get_abilities(request.user)["validate"]:

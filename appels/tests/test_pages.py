@@ -373,3 +373,18 @@ def test_dossiers_api_is_scoped_to_the_user(client, monde):
     client.force_login(ien_de(circonscription()))
     [data] = client.get("/api/v1/appels-dossiers/", {"etat": "depose"}).json()["results"]
     assert (data["id"], data["montant_demande"], data["projets"][0]["depense"]) == (dossier.pk, "8400.00", "12000.00")
+
+
+def test_agent_removes_a_school_from_a_draft_only(client, monde):
+    appel, collectivite, ecoles, agent = monde
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="k")
+    projet = services.dossier_enregistrer_projet(
+        dossier=dossier, acteur=agent, etablissement=ecoles[1], projet_pedagogique="P", lignes=lignes()
+    )
+    url = reverse("appels:projet_action", args=[dossier.pk, projet.pk, "retirer"])
+    client.force_login(ien_de(circonscription()))
+    assert client.post(url).status_code in (403, 404)
+    client.force_login(agent)
+    client.post(url)
+    assert not dossier.projets.exists()
+    assert not LigneDepense.objects.exists()

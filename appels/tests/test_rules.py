@@ -389,3 +389,36 @@ def test_snee_waves_split_at_40000():
     assert rules.choisir_vague(vagues, D("39999.99")) == 1
     assert rules.choisir_vague(vagues, D("40000")) == 2
     assert rules.choisir_vague([], D("1")) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    population=st.one_of(st.none(), st.integers(min_value=0, max_value=3_000_000)),
+    seuil=st.integers(min_value=0, max_value=3_000_000),
+    op=st.sampled_from(["<", "<=", ">", ">=", "=", "!="]),
+)
+def test_a_comparison_means_what_it_says_and_non_inverts_it(population, seuil, op):
+    comparaison = {"fait": "commune.population", "op": op, "valeur": seuil}
+    faits = {"commune.population": population}
+    resultat = evaluer(lire_eligibilite(comparaison), faits)
+    if population is None:
+        assert not resultat.eligible
+        assert resultat.raisons[0].startswith("donnée manquante")
+        return
+    attendu = {
+        "<": population < seuil,
+        "<=": population <= seuil,
+        ">": population > seuil,
+        ">=": population >= seuil,
+        "=": population == seuil,
+        "!=": population != seuil,
+    }[op]
+    assert resultat.eligible == attendu
+    assert bool(resultat.raisons) == (not attendu)
+    inverse = evaluer(lire_eligibilite({"non": comparaison, "explication": "exclu"}), faits)
+    assert inverse.eligible == (not attendu)
+    assert (
+        evaluer(lire_eligibilite({"et": [comparaison, {"non": comparaison, "explication": "x"}]}), faits).eligible
+        is False
+    )
+    assert evaluer(lire_eligibilite({"ou": [comparaison, {"non": comparaison, "explication": "x"}]}), faits).eligible
