@@ -57,6 +57,17 @@ def test_parcours_accueil_recherche_etablissement_collectivite(page: Page, socle
     assert page.url.rstrip("/") == socle_live.url, "la recherche instantanée ne doit pas quitter l'accueil"
     assert_accessible(page, "l'accueil avec les résultats de recherche")
 
+    # Enter opens the full search page: the same query, its count, its filters.
+    recherche.press("Enter")
+    page.wait_for_url(re.compile(r"/etablissements/\?(.*&)?q=Jean"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rechercher un établissement")
+    expect(page.get_by_label("Nom, commune, code postal ou UAI")).to_have_value(RECHERCHE)
+    compte = page.get_by_role("heading", level=2, name=re.compile(r"^\d+ établissements?$"))
+    expect(compte).to_be_visible()
+    assert nombre(compte.inner_text()) >= 1
+    assert_accessible(page, "la page de recherche")
+    lien = page.get_by_role("table", name="Établissements trouvés").get_by_role("link", name=ECOLE, exact=True)
+
     # The établissement: its identity and the collectivité that must equip it.
     lien.click()
     page.wait_for_url(f"**/etablissements/{ECOLE_UAI}/")
