@@ -9,11 +9,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, routers, serializers, throttling, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from territoires.models import Etablissement
 
 from . import rules, selectors
 from .models import AppelAProjets, Dossier, Projet, Revision
@@ -156,6 +160,30 @@ def simuler(revision: Revision, etablissements: list[dict[str, Any]]) -> dict[st
     }
 
 
+class EligibiliteSerializer(serializers.Serializer):
+    uai = serializers.CharField()
+    nom = serializers.CharField()
+    eligible = serializers.BooleanField()
+    raisons = serializers.ListField(child=serializers.CharField())
+    avertissements = serializers.ListField(child=serializers.CharField())
+
+
+def eligibilite_json(revision: Revision, uais: list[str]) -> list[dict[str, Any]]:
+    etablissements = list(
+        selectors.etablissements_avec_faits(Etablissement.objects.filter(uai__in=uais)).order_by("uai")
+    )
+    return [
+        {
+            "uai": e.etablissement.uai,
+            "nom": e.etablissement.nom,
+            "eligible": e.evaluation.eligible,
+            "raisons": list(e.evaluation.raisons),
+            "avertissements": list(e.evaluation.avertissements),
+        }
+        for e in selectors.eligibilite_des_etablissements(revision.regle_eligibilite, etablissements)
+    ]
+
+
 class AppelViewSet(viewsets.ReadOnlyModelViewSet):
     """Les appels à projets publiés, avec leurs règles d'éligibilité et de financement en vigueur."""
 
@@ -182,6 +210,19 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         entree = SimulationSerializer(data=request.data)
         entree.is_valid(raise_exception=True)
         return Response(ResultatSimulationSerializer(simuler(revision, entree.validated_data["etablissements"])).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("uai", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True, many=True)],
+        responses=EligibiliteSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def eligibilite(self, request: Request, code: str) -> Response:
+        """L'éligibilité d'établissements (par UAI) à l'appel, avec la raison de chaque refus."""
+        appel = self.get_object()
+        revision = appel.revision_publiee()
+        if revision is None:
+            raise Http404("Appel sans révision publiée.")
+        return Response(EligibiliteSerializer(eligibilite_json(revision, _uais(request)), many=True).data)
 
 
 class ProjetApiSerializer(serializers.ModelSerializer):
@@ -240,6 +281,13 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("projets__etablissement", "projets__lignes")
             .order_by("id")
         )
+
+
+def _uais(request: Request) -> list[str]:
+    uais = sorted({u.strip().upper() for v in request.query_params.getlist("uai") for u in v.split(",") if u.strip()})
+    if not uais or len(uais) > MAX_ETABLISSEMENTS:
+        raise APIValidationError({"uai": f"Indiquez de 1 à {MAX_ETABLISSEMENTS} UAI (uai=0350001A,0350002B)."})
+    return uais
 
 
 def register(router: routers.SimpleRouter) -> None:

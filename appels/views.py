@@ -19,7 +19,7 @@ from core.exports import export_format, export_response
 from territoires.models import Academie, Collectivite, Etablissement
 
 from . import rules, selectors, services
-from .api import simuler
+from .api import eligibilite_json, simuler
 from .forms import AccepterForm, EcolesSimuleesFormSet, LignesFormSet, MotifForm, ProjetForm, RevisionForm
 from .models import AppelAProjets, Dossier, Enveloppe, EtatRevision, Piece, Projet
 
@@ -82,6 +82,9 @@ def appel(request: HttpRequest, code: str) -> HttpResponse:
     revision = appel.revision_publiee()
     assert revision is not None
     scope = scope_of(request.user)
+    uais = sorted({u.strip().upper() for u in request.GET.get("uai", "").replace(";", ",").split(",") if u.strip()})[
+        :50
+    ]
     return render(
         request,
         "appels/appel.html",
@@ -91,6 +94,8 @@ def appel(request: HttpRequest, code: str) -> HttpResponse:
             "revision": revision,
             "ouverte": revision.ouverte(),
             "abilities": appel.get_abilities(request.user),
+            "uai": request.GET.get("uai", ""),
+            "verifications": eligibilite_json(revision, uais) if uais else None,
             "conditions": _conditions(revision.regle_eligibilite),
             "parametres": revision.regle_financement.parametres(),
             "collectivites": Collectivite.objects.filter(pk__in=scope.collectivites).order_by("nom"),

@@ -68,6 +68,7 @@ def test_appels_pages_pass_axe(live_server, navigateur, settings, tmp_path):
     visites = [
         (None, "/appels/"),
         (None, f"/appels/{appel.code}/"),
+        (None, f"/appels/{appel.code}/?uai={ecoles[0].uai}"),
         (None, f"/appels/{appel.code}/simulateur/"),
         (None, f"/appels/{appel.code}/retenus/"),
         (agent, f"/appels/{appel.code}/deposer/{collectivite.pk}/"),

@@ -388,3 +388,23 @@ def test_agent_removes_a_school_from_a_draft_only(client, monde):
     client.post(url)
     assert not dossier.projets.exists()
     assert not LigneDepense.objects.exists()
+
+
+def test_eligibility_api_explains_each_refusal(client, appel):
+    label = appel_ouvert("label-ecoles-numeriques-2020")
+    _, petites = commune_avec_ecoles(population=800, n=1)
+    _, grandes = commune_avec_ecoles(population=9000, n=1)
+    reponse = client.get(f"/api/v1/appels/{label.code}/eligibilite/", {"uai": f"{petites[0].uai},{grandes[0].uai}"})
+    assert reponse.status_code == 200
+    par_uai = {e["uai"]: e for e in reponse.json()}
+    assert par_uai[petites[0].uai]["eligible"]
+    assert par_uai[petites[0].uai]["avertissements"]  # the aire urbaine is not known: to check
+    assert not par_uai[grandes[0].uai]["eligible"]
+    assert nbsp(par_uai[grandes[0].uai]["raisons"][0]) == (
+        "école non éligible : la commune compte plus de 3 500 habitants (9 000)"
+    )
+    assert client.get(f"/api/v1/appels/{label.code}/eligibilite/").status_code == 400
+    page = nbsp(
+        client.get(reverse("appels:appel", args=[label.code]), {"uai": grandes[0].uai.lower()}).content.decode()
+    )
+    assert "non éligible — école non éligible : la commune compte plus de 3 500 habitants (9 000)" in page
