@@ -408,3 +408,12 @@ def test_eligibility_api_explains_each_refusal(client, appel):
         client.get(reverse("appels:appel", args=[label.code]), {"uai": grandes[0].uai.lower()}).content.decode()
     )
     assert "non éligible — école non éligible : la commune compte plus de 3 500 habitants (9 000)" in page
+
+
+def test_admin_shows_dossiers_read_only(admin_client, monde):
+    dossier = _depose(monde)
+    assert admin_client.get("/gestion/appels/dossier/").status_code == 200
+    page = admin_client.get(f"/gestion/appels/dossier/{dossier.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="etat"' not in page.content.decode()
+    assert admin_client.post(f"/gestion/appels/dossier/{dossier.pk}/delete/").status_code == 403
