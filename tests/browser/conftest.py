@@ -106,11 +106,26 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def context(browser: Browser, socle_live: harness.Socle) -> Iterator[BrowserContext]:
+def context(request: pytest.FixtureRequest, browser: Browser, socle_live: harness.Socle) -> Iterator[BrowserContext]:
     ctx = browser.new_context(base_url=socle_live.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(15_000)
+    if socle_live.log:
+        request.node.socle_log = (socle_live.log, socle_live.log.stat().st_size)
     yield ctx
     ctx.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    report = yield
+    socle_log = getattr(item, "socle_log", None)
+    if report.when == "call" and report.failed and socle_log:
+        # What the server said during the failed test (a 500's traceback, a 403…), shown next to the failure.
+        path, debut = socle_log
+        with path.open(encoding="utf-8", errors="replace") as log:
+            log.seek(debut)
+            report.sections.append(("serveur Socle", "\n".join(log.read().splitlines()[-60:])))
+    return report
 
 
 @pytest.fixture
