@@ -6,7 +6,7 @@ from comptes.models import Organisation, Role, TypeOrganisation, User
 from comptes.tests.factories import OrganisationFactory, member_of
 from diagnostics import services
 from referentiels.tests.factories import charger
-from territoires.models import Collectivite, Etablissement, Niveau, Secteur, TypeCollectivite
+from territoires.models import Circonscription, Collectivite, Etablissement, Niveau, Secteur, TypeCollectivite
 from territoires.tests.factories import CollectiviteFactory, CommuneFactory, DepartementFactory, EtablissementFactory
 
 
@@ -38,8 +38,15 @@ def construire() -> Monde:
         siren="223500018",
         code="departement-35",
     )
+    circonscription = Circonscription.objects.create(code="0351234X", nom="Rennes Nord", academie=dep.academie)
     ecole_a = EtablissementFactory(
-        uai="0350001A", nom="École Jean Moulin", commune=rennes_c, collectivite_competente=rennes, classes=5, eleves=120
+        uai="0350001A",
+        nom="École Jean Moulin",
+        commune=rennes_c,
+        collectivite_competente=rennes,
+        classes=5,
+        eleves=120,
+        circonscription=circonscription,
     )
     ecole_b = EtablissementFactory(
         uai="0350002B", nom="École du Vert Buisson", commune=bruz_c, collectivite_competente=bruz, classes=8
@@ -88,3 +95,11 @@ def instructeur(academie) -> User:
         academie=academie, defaults={"nom": str(academie), "type": TypeOrganisation.ACADEMIE}
     )[0]
     return member_of(org, Role.INSTRUCTEUR)
+
+
+def inspecteur(circonscription) -> User:
+    org = Organisation.objects.get_or_create(
+        circonscription=circonscription,
+        defaults={"nom": str(circonscription), "type": TypeOrganisation.CIRCONSCRIPTION},
+    )[0]
+    return member_of(org, Role.INSPECTEUR)

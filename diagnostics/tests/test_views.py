@@ -8,7 +8,7 @@ from diagnostics.models import Diagnostic, Inventaire, LigneInventaire
 from referentiels.tests.factories import login
 from territoires.models import Etablissement
 
-from .factories import agent, construire, directeur, dne, instructeur
+from .factories import agent, construire, directeur, dne, inspecteur, instructeur
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,7 @@ def _page(client, uai):
         ("directeur_a", True, False),
         ("directeur_b", False, False),
         ("instructeur", True, False),
+        ("inspecteur", True, False),
         ("dne", True, False),
     ],
 )
@@ -54,6 +55,7 @@ def test_matrice_des_permissions_sur_l_inventaire_de_l_ecole_a(client, monde, ro
         "directeur_a": lambda: directeur(monde.ecole_a),
         "directeur_b": lambda: directeur(monde.ecole_b),
         "instructeur": lambda: instructeur(monde.ecole_a.academie),
+        "inspecteur": lambda: inspecteur(monde.ecole_a.circonscription),
         "dne": dne,
     }
     if role != "anonyme":
