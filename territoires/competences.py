@@ -63,19 +63,26 @@ def expliquer(etablissement: Etablissement) -> tuple[Collectivite | None, str]:
 def recompute_collectivites_competentes(*, uais: Iterable[str] | None = None) -> int:
     """Recompute ``Etablissement.collectivite_competente`` (all, or the given UAIs); returns how many changed."""
     carte = carte_competences()
-    qs = Etablissement.objects.all()
-    if uais is not None:
-        qs = qs.filter(uai__in=list(uais))
+    if uais is None:
+        lots = [Etablissement.objects.all()]
+    else:  # in batches: SQLite limits the number of parameters of a query
+        liste = sorted(uais)
+        lots = [Etablissement.objects.filter(uai__in=liste[i : i + 5000]) for i in range(0, len(liste), 5000)]
+    lignes = (
+        ligne
+        for qs in lots
+        for ligne in qs.values_list(
+            "uai",
+            "niveau",
+            "secteur",
+            "commune_id",
+            "departement_id",
+            "departement__region_id",
+            "collectivite_competente_id",
+        ).iterator(chunk_size=5000)
+    )
     a_modifier = []
-    for uai, niveau, secteur, commune, departement, region, actuelle in qs.values_list(
-        "uai",
-        "niveau",
-        "secteur",
-        "commune_id",
-        "departement_id",
-        "departement__region_id",
-        "collectivite_competente_id",
-    ).iterator(chunk_size=5000):
+    for uai, niveau, secteur, commune, departement, region, actuelle in lignes:
         collectivite, _ = resoudre_competence(
             niveau=niveau,
             secteur=secteur,

@@ -320,10 +320,15 @@ class Etablissement(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     eleves = models.PositiveIntegerField("élèves", null=True, blank=True)
     eleves_annee = models.CharField("année des effectifs", max_length=9, blank=True)
-    eleves_source = models.ForeignKey(DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No index on the source links: never queried by source, and 60,000 rows are written at each import.
+    eleves_source = models.ForeignKey(
+        DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     classes = models.PositiveIntegerField("classes", null=True, blank=True)
     classes_annee = models.CharField("année des classes", max_length=9, blank=True)
-    classes_source = models.ForeignKey(DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    classes_source = models.ForeignKey(
+        DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     source = models.ForeignKey(
         DataSource,
         verbose_name="source de l'identité",
@@ -331,6 +336,7 @@ class Etablissement(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     collectivite_competente = models.ForeignKey(
         Collectivite,
@@ -363,14 +369,15 @@ class Etablissement(models.Model):
 class IPS(models.Model):
     """Indice de position sociale of an établissement for one rentrée, with its comparison points."""
 
-    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="ips")
+    # The unique (établissement, rentrée) index serves the lookups by établissement: no second index.
+    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="ips", db_index=False)
     rentree = models.CharField("rentrée", max_length=9)
     valeur = models.DecimalField("IPS", max_digits=5, decimal_places=1, null=True, blank=True)
     non_significatif = models.BooleanField("non significatif", default=False)
     national = models.DecimalField("IPS national", max_digits=5, decimal_places=1, null=True, blank=True)
     academique = models.DecimalField("IPS académique", max_digits=5, decimal_places=1, null=True, blank=True)
     departemental = models.DecimalField("IPS départemental", max_digits=5, decimal_places=1, null=True, blank=True)
-    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = "IPS"
@@ -385,11 +392,11 @@ class IPS(models.Model):
 class Effectif(models.Model):
     """Pupils (and classes, for écoles) of an établissement for one rentrée, from one source."""
 
-    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="effectifs")
+    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="effectifs", db_index=False)
     rentree = models.CharField("rentrée", max_length=9)
     eleves = models.PositiveIntegerField("élèves", null=True, blank=True)
     classes = models.PositiveIntegerField("classes", null=True, blank=True)
-    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = "effectif"

@@ -15,6 +15,9 @@ from territoires.rules import (
 
 from .readers import Erreurs
 
+# Caches of values already checked (the national files repeat them a lot): only valid values are stored.
+_VALIDES: set[str] = set()
+_DEPARTEMENTS: dict[str, str] = {}
 _RENTREES: dict[str, str] = {}
 _DECIMAUX: dict[tuple[str, str], Decimal] = {}
 
@@ -33,10 +36,14 @@ class Contexte:
         self.erreurs.ajouter(self.fichier, message, ligne=self.ligne, colonne=colonne)
 
     def uai(self, valeur: str, colonne: str = "uai") -> str | None:
+        if valeur in _VALIDES:  # the same UAI comes in several files
+            return valeur
         uai = normalise_uai(valeur)
         if not uai_valide(uai):
             self.erreur(colonne, f"code UAI « {valeur} » invalide (7 caractères puis une lettre de contrôle)")
             return None
+        if uai == valeur:
+            _VALIDES.add(uai)
         return uai
 
     def commune(self, valeur: str, colonne: str = "code_commune", *, requis: bool = True) -> str | None:
@@ -51,10 +58,14 @@ class Contexte:
         return code
 
     def departement(self, valeur: str, colonne: str = "code_departement") -> str | None:
+        connu = _DEPARTEMENTS.get(valeur)
+        if connu is not None:
+            return connu
         code = normalise_code_departement(valeur)
         if not code_departement_valide(code):
             self.erreur(colonne, f"code département « {valeur} » invalide")
             return None
+        _DEPARTEMENTS[valeur] = code
         return code
 
     def siren(self, valeur: str, colonne: str = "siren", *, requis: bool = True) -> str | None:

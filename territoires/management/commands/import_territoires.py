@@ -28,6 +28,8 @@ ETAPES = 10
 
 
 class Command(BaseCommand):
+    # A data import depends on no URL, template or other app: no system checks (and a faster start).
+    requires_system_checks: list[str] = []
     help = (
         "Importe régions, académies, départements, EPCI, communes, collectivités et établissements (données ouvertes)."
     )
