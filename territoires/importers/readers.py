@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import json
+import operator
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -143,6 +144,13 @@ def lire(
     if manquantes:
         return None
     largeur = len(entete)
+    noms = [c for c, _ in index]
+    positions = [i for _, i in index]
+    # C-level selection of the wanted columns (itemgetter of one position returns a value, not a tuple).
+    if len(positions) > 1:
+        prendre: Callable[[list[str]], Any] = operator.itemgetter(*positions)
+    else:
+        prendre = lambda row: tuple(row[i] for i in positions)  # noqa: E731
     lignes: list[tuple[int, dict[str, str]]] = []
     try:
         for row in lecteur:
@@ -157,7 +165,7 @@ def lire(
                     ligne=lecteur.line_num,
                 )
                 continue
-            lignes.append((lecteur.line_num, {c: row[i].strip() for c, i in index}))
+            lignes.append((lecteur.line_num, dict(zip(noms, map(str.strip, prendre(row)), strict=True))))
     except csv.Error as exc:
         erreurs.ajouter(nom, f"CSV mal formé ({exc}) : fichier tronqué ?", ligne=lecteur.line_num)
         return None
