@@ -9,53 +9,122 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from comptes.permissions import scope_of
-from territoires.models import Collectivite, Etablissement
+from territoires.models import IPS, Collectivite, Etablissement
 
 from . import rules
-from .models import AppelAProjets, Dossier, EtatDossier, EtatRevision, FinancementAnterieur, LigneDepense, Projet
+from .models import (
+    AppelAProjets,
+    Dossier,
+    EtatDossier,
+    EtatRevision,
+    FinancementAnterieur,
+    LigneDepense,
+    Projet,
+)
+
+
+def _sous_type(sous_type: str, nature: str) -> str:
+    if sous_type:
+        return sous_type.lower()
+    nature = nature.upper()
+    for mot, resultat in (("MATERNELLE", "maternelle"), ("ELEMENTAIRE", "elementaire"), ("PRIMAIRE", "primaire")):
+        if mot in nature:
+            return resultat
+    return ""
 
 
 def sous_type_de(etablissement: Etablissement) -> str:
     """``maternelle``, ``elementaire``, ``primaire``… from the sous-type, or else the nature of the school."""
-    if etablissement.sous_type:
-        return etablissement.sous_type.lower()
-    nature = etablissement.nature.upper()
-    for mot, sous_type in (("MATERNELLE", "maternelle"), ("ELEMENTAIRE", "elementaire"), ("PRIMAIRE", "primaire")):
-        if mot in nature:
-            return sous_type
-    return ""
+    return _sous_type(etablissement.sous_type, etablissement.nature)
 
 
-def faits_etablissement(etablissement: Etablissement, financements: Iterable[str] = ()) -> dict[str, object]:
-    """The facts the eligibility rules may name, for one school (its commune, EPCI, collectivité compétente…)."""
-    commune = etablissement.commune
-    epci = commune.epci
-    collectivite = etablissement.collectivite_competente
-    ips = next((i.valeur for i in etablissement.ips.all() if i.valeur is not None and not i.non_significatif), None)
+# The columns the facts are built from, as read by ``Etablissement.objects.values(*COLONNES_FAITS)``.
+COLONNES_FAITS = (
+    "uai",
+    "niveau",
+    "sous_type",
+    "nature",
+    "secteur",
+    "classes",
+    "eleves",
+    "commune_id",
+    "commune__population",
+    "commune__superficie_km2",
+    "commune__departement_id",
+    "commune__epci_id",
+    "commune__epci__type",
+    "commune__epci__population",
+    "collectivite_competente__type",
+    "collectivite_competente__commune_id",
+    "collectivite_competente__epci_id",
+)
+
+
+def faits_depuis_colonnes(ligne: dict[str, Any], ips: Decimal | None, financements: Iterable[str]) -> dict[str, object]:
+    """The facts the eligibility rules may name, for one school (its commune, EPCI, collectivité compétente…).
+
+    The single definition of the facts: from the columns ``COLONNES_FAITS`` (bulk reads) or, through
+    ``faits_etablissement``, from a model instance.
+    """
+    population = ligne["commune__population"]
+    superficie = ligne["commune__superficie_km2"]
     population_collectivite = None
-    if collectivite is not None:
-        if collectivite.commune_id:
-            population_collectivite = commune.population if collectivite.commune_id == commune.pk else None
-        elif collectivite.epci_id and epci is not None and collectivite.epci_id == epci.pk:
-            population_collectivite = epci.population
+    if ligne["collectivite_competente__commune_id"]:
+        if ligne["collectivite_competente__commune_id"] == ligne["commune_id"]:
+            population_collectivite = population
+    elif (
+        ligne["collectivite_competente__epci_id"]
+        and ligne["collectivite_competente__epci_id"] == ligne["commune__epci_id"]
+    ):
+        population_collectivite = ligne["commune__epci__population"]
     faits: dict[str, object] = {
-        "collectivite.type": collectivite.type if collectivite else None,
+        "collectivite.type": ligne["collectivite_competente__type"],
         "collectivite.population": population_collectivite,
-        "commune.population": commune.population,
-        "commune.densite": commune.densite,
-        "commune.outre_mer": commune.departement_id[:2] in ("97", "98"),
-        "epci.type": epci.type if epci else None,
-        "epci.population": epci.population if epci else None,
-        "etablissement.niveau": etablissement.niveau,
-        "etablissement.sous_type": sous_type_de(etablissement) or None,
-        "etablissement.secteur": etablissement.secteur or None,
+        "commune.population": population,
+        "commune.densite": (Decimal(population) / superficie).quantize(Decimal("0.1"))
+        if population and superficie
+        else None,
+        "commune.outre_mer": (ligne["commune__departement_id"] or "")[:2] in ("97", "98"),
+        "epci.type": ligne["commune__epci__type"],
+        "epci.population": ligne["commune__epci__population"],
+        "etablissement.niveau": ligne["niveau"],
+        "etablissement.sous_type": _sous_type(ligne["sous_type"], ligne["nature"]) or None,
+        "etablissement.secteur": ligne["secteur"] or None,
         "etablissement.ips": ips,
-        "etablissement.classes": etablissement.classes,
-        "etablissement.eleves": etablissement.eleves,
+        "etablissement.classes": ligne["classes"],
+        "etablissement.eleves": ligne["eleves"],
     }
     for code in financements:
         faits[f"{rules.PREFIXE_FINANCEMENT}{code}"] = True
     return faits
+
+
+def faits_etablissement(etablissement: Etablissement, financements: Iterable[str] = ()) -> dict[str, object]:
+    """The facts of one school, from its instance (see ``faits_depuis_colonnes``)."""
+    commune = etablissement.commune
+    epci = commune.epci
+    collectivite = etablissement.collectivite_competente
+    ligne = {
+        "uai": etablissement.uai,
+        "niveau": etablissement.niveau,
+        "sous_type": etablissement.sous_type,
+        "nature": etablissement.nature,
+        "secteur": etablissement.secteur,
+        "classes": etablissement.classes,
+        "eleves": etablissement.eleves,
+        "commune_id": commune.pk,
+        "commune__population": commune.population,
+        "commune__superficie_km2": commune.superficie_km2,
+        "commune__departement_id": commune.departement_id,
+        "commune__epci_id": commune.epci_id,
+        "commune__epci__type": epci.type if epci else None,
+        "commune__epci__population": epci.population if epci else None,
+        "collectivite_competente__type": collectivite.type if collectivite else None,
+        "collectivite_competente__commune_id": collectivite.commune_id if collectivite else None,
+        "collectivite_competente__epci_id": collectivite.epci_id if collectivite else None,
+    }
+    ips = next((i.valeur for i in etablissement.ips.all() if i.valeur is not None and not i.non_significatif), None)
+    return faits_depuis_colonnes(ligne, ips, financements)
 
 
 def financements_de(uais: Sequence[str]) -> dict[str, set[str]]:
@@ -165,3 +234,62 @@ def dossiers_retenus(appel: AppelAProjets) -> QuerySet[Dossier]:
         .prefetch_related("projets__etablissement")
         .order_by("academie__nom", "collectivite__nom")
     )
+
+
+@dataclass(frozen=True)
+class BilanDossier:
+    dossier: Dossier
+    non_eligibles: dict[str, tuple[str, ...]]  # UAI → reasons
+    resultat: rules.ResultatFinancement
+
+
+def bilan_campagne(appel: AppelAProjets, etats: Sequence[str] = ()) -> list[BilanDossier]:
+    """Eligibility of every school and subsidy of every dossier of an appel, each by its own revision.
+
+    The instruction dashboard of a national campaign: plain column reads (no model instance per line),
+    a fixed number of queries whatever the number of dossiers.
+    """
+    filtre = {"etat__in": list(etats)} if etats else {}
+    dossiers = list(Dossier.objects.filter(appel=appel, **filtre).order_by("id"))
+    revisions = {r.pk: r for r in appel.revisions.all()}
+    du_dossier = {f"dossier__{cle}": valeur for cle, valeur in filtre.items()}
+    projets = list(
+        Projet.objects.filter(dossier__appel=appel, **du_dossier)
+        .values_list("pk", "dossier_id", "etablissement_id", "etablissement__nom", "classes", "eleves")
+        .order_by("dossier_id", "etablissement__nom")
+    )
+    depenses: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    lignes = LigneDepense.objects.filter(
+        projet__dossier__appel=appel, **{f"projet__{k}": v for k, v in du_dossier.items()}
+    )
+    for projet_id, volet, quantite, prix in lignes.values_list("projet_id", "volet", "quantite", "prix_unitaire"):
+        depenses[projet_id][volet] += prix * quantite
+    uais = sorted({p[2] for p in projets})
+    colonnes = {ligne["uai"]: ligne for ligne in Etablissement.objects.filter(uai__in=uais).values(*COLONNES_FAITS)}
+    ips: dict[str, Decimal] = {}
+    for uai, valeur in (
+        IPS.objects.filter(etablissement_id__in=uais, valeur__isnull=False, non_significatif=False)
+        .order_by("etablissement_id", "-rentree")
+        .values_list("etablissement_id", "valeur")
+    ):
+        ips.setdefault(uai, valeur)
+    financements = financements_de(uais)
+    par_dossier: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for projet in projets:
+        par_dossier[projet[1]].append(projet)
+    bilans = []
+    for dossier in dossiers:
+        revision = revisions[dossier.revision_id]
+        dossier.revision = revision
+        non_eligibles = {}
+        saisies = []
+        for projet_id, _, uai, nom, classes, eleves in par_dossier[dossier.pk]:
+            faits = faits_depuis_colonnes(colonnes[uai], ips.get(uai), financements.get(uai, ()))
+            evaluation = rules.evaluer(revision.regle_eligibilite, faits)
+            if not evaluation.eligible:
+                non_eligibles[uai] = evaluation.raisons
+            saisies.append(rules.EtablissementSaisi(uai, nom, classes, eleves, dict(depenses[projet_id])))
+        bilans.append(
+            BilanDossier(dossier, non_eligibles, rules.calculer_subvention(revision.regle_financement, saisies))
+        )
+    return bilans

@@ -308,3 +308,26 @@ def test_academic_envelopes_never_exceed_the_national_envelope(monde):
         == 5000000
     )
     assert history_of(appel).first().action == "appels.enveloppe.fixee"
+
+
+def test_campaign_review_in_a_fixed_number_of_queries(monde, django_assert_max_num_queries):
+    dossier = dossier_pret(monde)
+    appel, _, ecoles, agent = monde
+    services.dossier_enregistrer_projet(
+        dossier=dossier, acteur=agent, etablissement=ecoles[1], projet_pedagogique="P", lignes=lignes("4000")
+    )
+    # The second school turns out to be a maternelle (the directory was corrected after filing).
+    type(ecoles[1]).objects.filter(pk=ecoles[1].pk).update(nature="ECOLE MATERNELLE")
+    for i in range(3):
+        collectivite, autres = commune_avec_ecoles()
+        d, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=None, cle_idempotence=f"c{i}")
+        services.dossier_enregistrer_projet(
+            dossier=d, acteur=None, etablissement=autres[0], projet_pedagogique="P", lignes=lignes()
+        )
+    with django_assert_max_num_queries(12):
+        bilans = selectors.bilan_campagne(appel)
+    assert len(bilans) == 4
+    premier = next(b for b in bilans if b.dossier.pk == dossier.pk)
+    assert list(premier.non_eligibles) == [ecoles[1].uai]
+    assert "maternelles" in premier.non_eligibles[ecoles[1].uai][0]
+    assert all(b.resultat.subvention > 0 for b in bilans)
