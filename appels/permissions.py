@@ -24,6 +24,7 @@ def abilities_for_appel(user: Any, appel: "AppelAProjets") -> dict[str, bool]:
         "view": True,
         "configure": scope.dne,
         "file": bool(scope.collectivites),
+        "instruct": scope.dne or bool(scope.academies),
     }
 
 

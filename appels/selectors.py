@@ -243,14 +243,18 @@ class BilanDossier:
     resultat: rules.ResultatFinancement
 
 
-def bilan_campagne(appel: AppelAProjets, etats: Sequence[str] = ()) -> list[BilanDossier]:
+def bilan_campagne(
+    appel: AppelAProjets, etats: Sequence[str] = (), academies: Iterable[str] | None = None
+) -> list[BilanDossier]:
     """Eligibility of every school and subsidy of every dossier of an appel, each by its own revision.
 
     The instruction dashboard of a national campaign: plain column reads (no model instance per line),
     a fixed number of queries whatever the number of dossiers.
     """
-    filtre = {"etat__in": list(etats)} if etats else {}
-    dossiers = list(Dossier.objects.filter(appel=appel, **filtre).order_by("id"))
+    filtre: dict[str, Any] = {"etat__in": list(etats)} if etats else {}
+    if academies is not None:
+        filtre["academie_id__in"] = list(academies)
+    dossiers = list(Dossier.objects.filter(appel=appel, **filtre).select_related("collectivite").order_by("id"))
     revisions = {r.pk: r for r in appel.revisions.all()}
     du_dossier = {f"dossier__{cle}": valeur for cle, valeur in filtre.items()}
     projets = list(

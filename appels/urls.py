@@ -16,6 +16,7 @@ urlpatterns = [
     path("<slug:code>/", views.appel, name="appel"),
     path("<slug:code>/simulateur/", views.simulateur, name="simulateur"),
     path("<slug:code>/retenus/", views.retenus, name="retenus"),
+    path("<slug:code>/instruction/", views.instruction, name="instruction"),
     path("<slug:code>/revision/", views.revision, name="revision"),
     path("<slug:code>/enveloppes/", views.enveloppes, name="enveloppes"),
     path("<slug:code>/deposer/<int:collectivite>/", views.deposer, name="deposer"),

@@ -622,3 +622,29 @@ def piece(request: HttpRequest, pk: int, piece_pk: int) -> FileResponse:
     return FileResponse(
         piece.fichier.open("rb"), as_attachment=True, filename=piece.nom, content_type="application/pdf"
     )
+
+
+@login_required
+def instruction(request: HttpRequest, code: str) -> HttpResponse:
+    """The instructors' view of a campaign: every dossier of their académie(s) with its computed subsidy and the
+    schools that no longer meet the rules; the DNE sees every académie."""
+    appel = _appel(code)
+    scope = scope_of(request.user)
+    if not (scope.dne or scope.academies):
+        raise PermissionDenied("Réservé aux instructeurs académiques et à la DNE.")
+    academies = None if scope.dne else scope.academies
+    bilans = selectors.bilan_campagne(appel, academies=academies)
+    enveloppes = Enveloppe.objects.filter(appel=appel).select_related("academie").order_by("academie__nom")
+    if academies is not None:
+        enveloppes = enveloppes.filter(academie_id__in=academies)
+    return render(
+        request,
+        "appels/instruction.html",
+        {
+            "title": f"Instruction — {appel.titre}",
+            "appel": appel,
+            "bilans": bilans,
+            "enveloppes": list(enveloppes),
+            "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Instruction", None)),
+        },
+    )

@@ -77,6 +77,7 @@ def test_appels_pages_pass_axe(live_server, navigateur, settings, tmp_path):
         (ien, f"/appels/dossiers/{dossier.pk}/"),
         (instructeur, f"/appels/dossiers/{dossier.pk}/"),
         (dne(), f"/appels/{appel.code}/enveloppes/"),
+        (instructeur, f"/appels/{appel.code}/instruction/"),
     ]
     echecs = []
     for user, chemin in visites:

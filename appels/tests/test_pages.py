@@ -417,3 +417,19 @@ def test_admin_shows_dossiers_read_only(admin_client, monde):
     assert page.status_code == 200
     assert 'name="etat"' not in page.content.decode()
     assert admin_client.post(f"/gestion/appels/dossier/{dossier.pk}/delete/").status_code == 403
+
+
+def test_instruction_page_shows_the_academie_dossiers_only(client, monde, django_assert_max_num_queries):
+    dossier = _depose(monde)
+    url = reverse("appels:instruction", args=[monde[0].code])
+    client.force_login(monde[3])
+    assert client.get(url).status_code == 403
+    client.force_login(instructeur_de(AcademieFactory(code="06", nom="Créteil")))
+    assert client.get(url).context["bilans"] == []
+    client.force_login(instructeur_de(AcademieFactory()))
+    client.get(url)  # session and caches
+    with django_assert_max_num_queries(20):
+        page = client.get(url)
+    [bilan] = page.context["bilans"]
+    assert bilan.dossier == dossier
+    assert "8 400,00 €" in nbsp(page.content.decode())
