@@ -408,7 +408,10 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
     ventilations = []
     if agregat and not masque:
         for dimension, (titre, libelles) in LIBELLES_VENTILATION.items():
-            valeurs = [(libelles.get(v, v.capitalize()), s) for v, s in selectors.ventilation(agregat, dimension)]
+            valeurs = [
+                (libelles.get(v, v.capitalize()), s if detail or s.diagnostiques >= SEUIL_DIFFUSION else None)
+                for v, s in selectors.ventilation(agregat, dimension)
+            ]
             if valeurs:
                 ventilations.append({"titre": titre, "valeurs": valeurs})
     deciles = agregat.ventilations.get("deciles_taux") if agregat and not masque else None

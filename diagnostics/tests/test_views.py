@@ -312,3 +312,12 @@ def test_un_directeur_ne_peut_pas_enregistrer_de_prix(client, monde):
     page = client.get(reverse("diagnostics:catalogue")).content.decode()
     assert "Enregistrer un prix négocié" not in page
     assert client.post(reverse("diagnostics:catalogue"), {"montant": "1"}).status_code == 403
+
+
+def test_un_groupe_d_equite_trop_petit_n_est_pas_diffuse_au_public(client, monde):
+    url = reverse("diagnostics:territoire", args=["departement", "35"])
+    page = client.get(url).content.decode()
+    # One private école, one rural collège: their groups would expose a single school's inventory.
+    assert page.count("Moins de 3 établissements diagnostiqués : non diffusé") >= 2
+    login(client, dne())
+    assert "non diffusé" not in client.get(url).content.decode()
