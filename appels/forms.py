@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.forms import formset_factory
 
@@ -41,13 +43,24 @@ class ProjetForm(forms.Form):
 
 
 class LigneForm(forms.Form):
-    volet = forms.ChoiceField(label="Volet", choices=[("", "—"), *Volet.choices], required=False)
+    volet = forms.ChoiceField(
+        label="Volet", choices=[("", "—"), *Volet.choices], required=False, help_text="Vide : celui de l'item."
+    )
     item_code = forms.CharField(label="Item du référentiel", max_length=60, required=False)
     libelle = forms.CharField(label="Libellé", max_length=255, required=False)
     quantite = forms.IntegerField(
         label="Quantité", min_value=1, required=False, error_messages={"min_value": "La quantité doit être positive."}
     )
     prix_unitaire = _montant("Prix unitaire (€ TTC)")
+
+    def __init__(self, *args: Any, items: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if items:
+            self.fields["item_code"] = forms.ChoiceField(
+                label="Item du référentiel",
+                choices=[("", "—"), *((code, libelle) for code, (libelle, _) in items.items())],
+                required=False,
+            )
 
     def vide(self) -> bool:
         return not any(

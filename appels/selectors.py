@@ -171,6 +171,21 @@ def etablissements_de_collectivite(collectivite: Collectivite, niveau: str) -> l
     )
 
 
+VOLET_DU_DOMAINE = {"services": "services", "accompagnement": "accompagnement"}
+
+
+def items_du_referentiel(niveau: str) -> dict[str, tuple[str, str]]:
+    """Items of the adopted référentiel of ``niveau``: code → (libellé, volet of the AAP it falls under)."""
+    from referentiels.models import Item
+
+    return {
+        code: (libelle, VOLET_DU_DOMAINE.get(domaine, "equipement"))
+        for code, libelle, domaine in Item.objects.filter(version__referentiel__niveau=niveau, version__etat="adoptee")
+        .values_list("code", "libelle", "domaine")
+        .order_by("ordre", "id")
+    }
+
+
 def appels_publies() -> QuerySet[AppelAProjets]:
     return AppelAProjets.objects.filter(revisions__etat=EtatRevision.PUBLIEE).distinct().order_by("-millesime", "titre")
 

@@ -294,17 +294,27 @@ def _verifier_modifiable(dossier: Dossier) -> None:
         )
 
 
-def _lire_lignes(lignes: Sequence[Mapping[str, Any]]) -> list[LigneDepense]:
+def _lire_lignes(
+    lignes: Sequence[Mapping[str, Any]], items: Mapping[str, tuple[str, str]] | None = None
+) -> list[LigneDepense]:
+    """Expense lines from the form or the API; with the référentiel's ``items``, a line's item code must be
+    one of them (its volet, when not given, is the item's)."""
     if not lignes:
         raise ValidationError({"lignes": "Ajoutez au moins une ligne de dépense."})
     if len(lignes) > MAX_LIGNES:
         raise ValidationError({"lignes": f"{MAX_LIGNES} lignes au plus par école."})
     lues, erreurs = [], []
     for i, ligne in enumerate(lignes, start=1):
-        volet = ligne.get("volet")
-        libelle = str(ligne.get("libelle", "")).strip()
+        item_code = str(ligne.get("item_code") or "").strip()
+        volet = ligne.get("volet") or None
+        if item_code and items:
+            if item_code not in items:
+                erreurs.append(f"Ligne {i} : l'item « {item_code} » n'est pas dans le référentiel en vigueur.")
+                continue
+            volet = volet or items[item_code][1]
+        libelle = str(ligne.get("libelle") or "").strip() or (items[item_code][0] if item_code and items else "")
         if volet not in Volet.values:
-            erreurs.append(f"Ligne {i} : volet inconnu « {volet} ».")
+            erreurs.append(f"Ligne {i} : volet inconnu « {volet or ''} ».")
             continue
         if not libelle:
             erreurs.append(f"Ligne {i} : le libellé est obligatoire.")
@@ -329,7 +339,7 @@ def _lire_lignes(lignes: Sequence[Mapping[str, Any]]) -> list[LigneDepense]:
         lues.append(
             LigneDepense(
                 volet=volet,
-                item_code=str(ligne.get("item_code", "")).strip()[:60],
+                item_code=item_code[:60],
                 libelle=libelle[:255],
                 quantite=max(quantite, 0),
                 prix_unitaire=prix if prix.is_finite() else Decimal(0),
@@ -352,7 +362,7 @@ def dossier_enregistrer_projet(
     eleves: int | None = None,
 ) -> Projet:
     """Save the projet of one school of the dossier and its expense lines (replaced as a whole)."""
-    dossier = Dossier.objects.select_for_update().select_related("revision").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update().select_related("revision", "appel").get(pk=dossier.pk)
     _verifier_modifiable(dossier)
     if etablissement.collectivite_competente_id != dossier.collectivite_id:
         raise ValidationError({"etablissement": f"{etablissement} ne relève pas de {dossier.collectivite}."})
@@ -366,7 +376,7 @@ def dossier_enregistrer_projet(
     eleves = (etablissement.eleves or 0) if eleves is None else eleves
     if classes < 0 or eleves < 0:
         raise ValidationError({"classes": "Le nombre de classes et d'élèves ne peut pas être négatif."})
-    nouvelles = _lire_lignes(lignes)
+    nouvelles = _lire_lignes(lignes, selectors.items_du_referentiel(dossier.appel.niveau))
     projet, cree = Projet.objects.update_or_create(
         dossier=dossier,
         etablissement=etablissement,

@@ -294,7 +294,12 @@ def projet(request: HttpRequest, pk: int, uai: str) -> HttpResponse:
         else {"classes": etablissement.classes or 0, "eleves": etablissement.eleves or 0}
     )
     form = ProjetForm(request.POST or None, request.FILES or None, initial=initial)
-    lignes = LignesFormSet(request.POST or None, prefix="lignes", initial=initial_lignes)
+    lignes = LignesFormSet(
+        request.POST or None,
+        prefix="lignes",
+        initial=initial_lignes,
+        form_kwargs={"items": selectors.items_du_referentiel(dossier.appel.niveau)},
+    )
     erreurs: list[str] = []
     if request.method == "POST" and form.is_valid() and lignes.is_valid():
         saisies = [f.cleaned_data for f in lignes if f.cleaned_data and not f.vide()]

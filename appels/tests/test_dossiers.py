@@ -331,3 +331,26 @@ def test_campaign_review_in_a_fixed_number_of_queries(monde, django_assert_max_n
     assert list(premier.non_eligibles) == [ecoles[1].uai]
     assert "maternelles" in premier.non_eligibles[ecoles[1].uai][0]
     assert all(b.resultat.subvention > 0 for b in bilans)
+
+
+def test_expense_lines_are_mapped_to_the_referentiel_items(monde):
+    from referentiels.tests.factories import charger
+
+    charger("ecole")
+    appel, collectivite, ecoles, agent = monde
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="k")
+    with pytest.raises(ValidationError) as exc:
+        services.dossier_enregistrer_projet(
+            dossier=dossier, acteur=agent, etablissement=ecoles[0], projet_pedagogique="P",
+            lignes=[{"item_code": "tableau-noir", "libelle": "Tableau", "quantite": 1, "prix_unitaire": "10"}],
+        )  # fmt: skip
+    assert exc.value.message_dict["lignes"] == [
+        "Ligne 1 : l'item « tableau-noir » n'est pas dans le référentiel en vigueur."
+    ]
+    projet = services.dossier_enregistrer_projet(
+        dossier=dossier, acteur=agent, etablissement=ecoles[0], projet_pedagogique="P",
+        lignes=[{"item_code": "ent", "quantite": 90, "prix_unitaire": "4.50"}],
+    )  # fmt: skip
+    ligne = projet.lignes.get()
+    assert (ligne.volet, ligne.item_code, ligne.montant) == ("services", "ent", Decimal("405.00"))
+    assert ligne.libelle
