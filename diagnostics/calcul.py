@@ -391,10 +391,13 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
     petites: dict[tuple[str, str, str], list[int]] = {}
     cellules: dict[tuple[Any, ...], list[int]] = {}
     zones: dict[tuple[Any, Any], str] = {}
-    taux_cellule: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
-    terminaux_cellule: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
+    # Per-établissement values for the decile gaps, as integers (sorting is then cheap): the rate in
+    # ten-thousandths, terminals per 100 pupils in tenths (rounded down).
+    taux_cellule: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    terminaux_cellule: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     rang_terminaux = engine.CHAMPS_SYNTHESE.index("terminaux")
     rang_eleves = engine.CHAMPS_SYNTHESE.index("eleves")
+    rang_taux = engine.CHAMPS_SYNTHESE.index("taux_somme")
     for calcul in calculs:
         etab = calcul.cles
         niveau = etab["niveau"]
@@ -420,13 +423,19 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
         )
         cellules[cellule] = _somme(cellules.get(cellule, zero), v)
         if calcul.taux is not None:
-            taux_cellule[cellule[:4]].append(calcul.taux)
+            taux_cellule[cellule[:4]].append(v[rang_taux])
             if v[rang_eleves]:
-                terminaux_cellule[cellule[:4]].append(Decimal(v[rang_terminaux] * 100) / v[rang_eleves])
+                terminaux_cellule[cellule[:4]].append(v[rang_terminaux] * 1000 // v[rang_eleves])
     sommes: dict[tuple[str, str, str], list[int]] = {}
+    niveaux_de: dict[tuple[str, str], list[str]] = defaultdict(list)
     for (echelon, code, niveau), v in petites.items():
-        sommes[(echelon, code, niveau)] = v
+        niveaux_de[(echelon, code)].append(niveau)
         sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), v)
+    for (echelon, code, niveau), v in petites.items():
+        # A collectivité or EPCI of one niveau only (a commune's écoles): its row « all niveaux » is that
+        # niveau's; no duplicate row (``selectors.agregat`` reads it for the niveau).
+        if len(niveaux_de[(echelon, code)]) > 1:
+            sommes[(echelon, code, niveau)] = v
     ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
     for (dep, aca, reg, niveau, zone, ips, secteur), v in cellules.items():
         territoires = [(E.NATION, "FR"), (E.DEPARTEMENT, dep)]
@@ -442,8 +451,8 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
                 for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
                     vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), v)
 
-    def par_territoire(cellules_valeurs: dict[tuple[Any, ...], list[Decimal]]) -> dict[tuple[str, str, str], list]:
-        listes: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    def par_territoire(cellules_valeurs: dict[tuple[Any, ...], list[int]]) -> dict[tuple[str, str, str], list[int]]:
+        listes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         for (dep, aca, reg, niveau), valeurs in cellules_valeurs.items():
             for echelon, code in ((E.NATION, "FR"), (E.DEPARTEMENT, dep), (E.ACADEMIE, aca), (E.REGION, reg)):
                 if code is not None:
@@ -459,10 +468,12 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
         vent: dict[str, Any] = {dimension: dict(valeurs) for dimension, valeurs in ventilations.get(cle, {}).items()}
         extremes = engine.decile_extremes(taux.get(cle, []))
         if extremes is not None:
-            vent["deciles_taux"] = [str(extremes[0]), str(extremes[1])]
+            vent["deciles_taux"] = [str(Decimal(e) / 10_000) for e in extremes]
         extremes = engine.decile_extremes(terminaux.get(cle, []))
         if extremes is not None:
-            vent["deciles_terminaux"] = [str(e.quantize(Decimal("0.1"))) for e in extremes]
+            vent["deciles_terminaux"] = [str(Decimal(e) / 10) for e in extremes]
+        if cle[0] not in VENTILEES and not cle[2]:
+            vent["niveaux"] = sorted(niveaux_de[(cle[0], cle[1])])
         resultat[cle] = (vecteur, vent)
     nation = resultat.get((E.NATION, "FR", ""))
     if nation is not None:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from referentiels.rules import Profil, Regle, quantite_requise
 
@@ -437,7 +437,10 @@ def quartile_de(valeur: Decimal | None, coupures: tuple[Decimal, Decimal, Decima
     return 4
 
 
-def decile_extremes(valeurs: Iterable[Decimal]) -> tuple[Decimal, Decimal] | None:
+Ordonnable = TypeVar("Ordonnable", Decimal, int)
+
+
+def decile_extremes(valeurs: Iterable[Ordonnable]) -> tuple[Ordonnable, Ordonnable] | None:
     """The first and ninth deciles (nearest rank) of a distribution: « gap between best and worst deciles »."""
     tri = sorted(valeurs)
     if not tri:

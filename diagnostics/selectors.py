@@ -84,8 +84,19 @@ def ventilation(agregat: Agregat, dimension: str) -> list[tuple[str, engine.Synt
     return [(valeur, engine.synthese_de_vecteur(v)) for valeur, v in sorted(valeurs.items())]
 
 
+def _choisir(lignes: list[Agregat], niveau: str) -> Agregat | None:
+    """The row of ``niveau``; a one-niveau territory has only its « all niveaux » row (``niveaux`` says which)."""
+    par_niveau = {a.niveau: a for a in lignes}
+    if niveau in par_niveau:
+        return par_niveau[niveau]
+    tous = par_niveau.get("")
+    if tous is not None and tous.ventilations.get("niveaux") == [niveau]:
+        return tous
+    return None
+
+
 def agregat(echelon: str, code: str, niveau: str = "") -> Agregat | None:
-    return Agregat.objects.filter(echelon=echelon, code=code, niveau=niveau).first()
+    return _choisir(list(Agregat.objects.filter(echelon=echelon, code=code, niveau__in={"", niveau})), niveau)
 
 
 def sous_agregats(echelon: str, code: str, niveau: str = "") -> list[tuple[str, str, Agregat]]:
@@ -107,8 +118,11 @@ def sous_agregats(echelon: str, code: str, niveau: str = "") -> list[tuple[str, 
         sous = Echelon.COLLECTIVITE
     else:
         return []
-    rows = Agregat.objects.filter(echelon=sous, code__in=list(enfants), niveau=niveau)
-    return sorted(((a.code, enfants[a.code], a) for a in rows), key=lambda t: t[1])
+    par_code: dict[str, list[Agregat]] = {}
+    for a in Agregat.objects.filter(echelon=sous, code__in=list(enfants), niveau__in={"", niveau}):
+        par_code.setdefault(a.code, []).append(a)
+    choisis = [(code, _choisir(lignes, niveau)) for code, lignes in par_code.items()]
+    return sorted(((code, enfants[code], a) for code, a in choisis if a is not None), key=lambda t: t[1])
 
 
 def catalogue_courant() -> Catalogue | None:

@@ -189,3 +189,16 @@ def test_adopter_une_version_calcule_les_diagnostics_de_la_nouvelle_version():
         v1.pk,
         v2.pk,
     }
+
+
+def test_une_commune_d_ecoles_a_une_seule_ligne_lue_pour_chaque_niveau():
+    monde = construire()
+    services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.all(), seed=3)
+    calcul.recalculer_tout()
+    code = str(monde.rennes.pk)
+    assert list(Agregat.objects.filter(echelon="collectivite", code=code).values_list("niveau", flat=True)) == [""]
+    assert selectors.agregat("collectivite", code, "ecole") == selectors.agregat("collectivite", code)
+    assert selectors.agregat("collectivite", code, "college") is None
+    epci = monde.ecole_a.commune.epci.siren  # écoles and the collège: one row per niveau
+    assert selectors.synthese(selectors.agregat("epci", epci, "ecole")).etablissements == 3
+    assert selectors.synthese(selectors.agregat("epci", epci)).etablissements == 4
