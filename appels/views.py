@@ -96,6 +96,7 @@ def appel(request: HttpRequest, code: str) -> HttpResponse:
             "abilities": appel.get_abilities(request.user),
             "uai": request.GET.get("uai", ""),
             "verifications": eligibilite_json(revision, uais) if uais else None,
+            "revisions": appel.revisions.exclude(etat=EtatRevision.BROUILLON).order_by("-numero"),
             "conditions": _conditions(revision.regle_eligibilite),
             "parametres": revision.regle_financement.parametres(),
             "collectivites": Collectivite.objects.filter(pk__in=scope.collectivites).order_by("nom"),

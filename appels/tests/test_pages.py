@@ -317,6 +317,10 @@ def test_dne_changes_an_open_appel_through_an_audited_revision(client, appel):
     assert appel.revision_publiee().numero == 1  # an open appel changes only with a motif
     client.post(url, {"action": "publier", "motif": "Taux unique de 60 % (décision du comité)."})
     assert appel.revision_publiee().numero == 2
+    page = nbsp(client.get(reverse("appels:appel", args=[appel.code])).content.decode())
+    assert "Révision 2 (publiée)" in page
+    assert "Taux unique de 60 % (décision du comité)." in page
+    assert "Révision 1 (remplacée)" in page
     simulation = client.post(
         f"/api/v1/appels/{appel.code}/simulation/",
         {"etablissements": [{"classes": 1, "eleves": 20, "depenses": {"equipement": "1000"}}]},
