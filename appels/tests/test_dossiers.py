@@ -146,15 +146,17 @@ def test_a_quote_must_be_a_pdf(monde):
     assert not dossier.pieces.exists()
 
 
-def test_submission_computes_the_subsidy_and_is_idempotent(monde):
+def test_submission_computes_the_subsidy_and_is_idempotent(monde, django_capture_on_commit_callbacks):
     dossier = dossier_pret(monde)
     recus = []
     dossier_transition.connect(lambda **kw: recus.append(kw["transition"]), weak=False, dispatch_uid="t")
     try:
-        depose = services.dossier_deposer(dossier=dossier, acteur=monde[3])
-        encore = services.dossier_deposer(dossier=dossier, acteur=monde[3])
+        with django_capture_on_commit_callbacks(execute=True):
+            depose = services.dossier_deposer(dossier=dossier, acteur=monde[3])
+            encore = services.dossier_deposer(dossier=dossier, acteur=monde[3])
     finally:
         dossier_transition.disconnect(dispatch_uid="t")
+    assert recus == ["depose"]  # one signal: the second click changed nothing
     assert depose.etat == encore.etat == EtatDossier.DEPOSE
     # 4 classes: 12 000 € ≤ 3 500 × 4, so 70 % × 12 000 €.
     assert depose.montant_demande == Decimal("8400.00")
