@@ -321,3 +321,39 @@ def test_un_groupe_d_equite_trop_petit_n_est_pas_diffuse_au_public(client, monde
     assert page.count("Moins de 3 établissements diagnostiqués : non diffusé") >= 2
     login(client, dne())
     assert "non diffusé" not in client.get(url).content.decode()
+
+
+def test_l_agent_renseigne_la_connectivite_et_retire_un_equipement(client, monde):
+    login(client, agent(monde.rennes))
+    url = reverse("diagnostics:inventaire_modifier", args=[monde.ecole_a.uai])
+    page = client.get(url).content.decode()
+    assert 'type="checkbox"' in page and "Débit internet (Mbit/s)" in page
+    reponse = client.post(
+        url,
+        {
+            "action": "connectivite",
+            "debit_mbits": "100",
+            "salles_connectees": "5",
+            "couverture_wifi": "totale",
+            "ent": "on",
+            "ent_nom": "Toutatice",
+            "filtrage": "on",
+        },
+    )
+    assert reponse.status_code == 302
+    inventaire = Inventaire.objects.get(pk=monde.ecole_a.pk)
+    assert (inventaire.debit_mbits, inventaire.salles_connectees, inventaire.ent, inventaire.charte) == (
+        100,
+        5,
+        True,
+        False,
+    )
+    assert not inventaire.simule
+    lignes = {ligne[0]: ligne for ligne in Diagnostic.objects.get(etablissement=monde.ecole_a).lignes}
+    assert lignes["connexion-classe"][3] == 5 and lignes["ent"][4] == 0
+    ligne = LigneInventaire.objects.filter(etablissement=monde.ecole_a).first()
+    client.post(url, {"action": "supprimer", "ligne": ligne.pk})
+    assert not LigneInventaire.objects.filter(pk=ligne.pk).exists()
+    erreur = client.post(url, {"action": "connectivite", "debit_mbits": "-3", "couverture_wifi": "totale"})
+    assert erreur.status_code == 200
+    assert Inventaire.objects.get(pk=monde.ecole_a.pk).debit_mbits == 100  # unchanged
