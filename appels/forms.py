@@ -20,12 +20,33 @@ def _montant(label: str, required: bool = False) -> forms.DecimalField:
 
 
 class EcoleSimuleeForm(forms.Form):
+    uai = forms.CharField(
+        label="UAI", max_length=8, required=False, help_text="Facultatif : reprend le nom, les classes et les élèves."
+    )
     libelle = forms.CharField(label="École", max_length=200, required=False, help_text="Nom libre, facultatif.")
-    classes = forms.IntegerField(label="Classes", min_value=0, max_value=1000)
-    eleves = forms.IntegerField(label="Élèves", min_value=0, max_value=10000)
+    classes = forms.IntegerField(label="Classes", min_value=0, max_value=1000, required=False)
+    eleves = forms.IntegerField(label="Élèves", min_value=0, max_value=10000, required=False)
     equipement = _montant("Équipement (€ TTC)")
     services = _montant("Services et ressources (€ TTC)")
     accompagnement = _montant("Accompagnement (€ TTC)")
+
+    def clean(self) -> dict[str, Any]:
+        donnees = super().clean() or {}
+        uai = (donnees.get("uai") or "").strip().upper()
+        if uai:
+            from territoires.models import Etablissement
+
+            etablissement = Etablissement.objects.filter(uai=uai).first()
+            if etablissement is None:
+                raise forms.ValidationError(f"UAI « {uai} » inconnu.")
+            donnees["libelle"] = donnees.get("libelle") or etablissement.nom
+            if donnees.get("classes") is None:
+                donnees["classes"] = etablissement.classes or 0
+            if donnees.get("eleves") is None:
+                donnees["eleves"] = etablissement.eleves or 0
+        elif self.has_changed() and (donnees.get("classes") is None or donnees.get("eleves") is None):
+            raise forms.ValidationError("Indiquez l'UAI de l'école, ou ses classes et ses élèves.")
+        return donnees
 
 
 EcolesSimuleesFormSet = formset_factory(EcoleSimuleeForm, extra=3, max_num=50, validate_max=True)

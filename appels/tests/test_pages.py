@@ -437,3 +437,18 @@ def test_instruction_page_shows_the_academie_dossiers_only(client, monde, django
     [bilan] = page.context["bilans"]
     assert bilan.dossier == dossier
     assert "8 400,00 €" in nbsp(page.content.decode())
+
+
+def test_simulator_takes_the_school_from_its_uai(client, appel):
+    _, ecoles = commune_avec_ecoles(n=1)
+    url = reverse("appels:simulateur", args=["snee-2021"])
+    donnees = {"ecoles-TOTAL_FORMS": "1", "ecoles-INITIAL_FORMS": "0", "ecoles-0-equipement": "20000"}
+    reponse = client.post(url, {**donnees, "ecoles-0-uai": ecoles[0].uai.lower()})
+    texte = nbsp(reponse.content.decode())
+    # 4 classes from the directory: 20 000 € capped at 3 500 € × 4 = 14 000 €, × 70 %.
+    assert "Subvention estimée : 9 800,00 €" in texte
+    assert ecoles[0].nom in texte
+    inconnu = nbsp(client.post(url, {**donnees, "ecoles-0-uai": "9999999Z"}).content.decode())
+    assert "UAI « 9999999Z » inconnu." in inconnu
+    sans = nbsp(client.post(url, donnees).content.decode())
+    assert "Indiquez l'UAI de l'école, ou ses classes et ses élèves." in sans
