@@ -20,6 +20,9 @@ app_name = "api"
 
 def build_router() -> routers.DefaultRouter:
     router = routers.DefaultRouter()
+    # No ``.json`` suffix routes: they pass a ``format`` argument that custom actions do not take
+    # (``diff.json`` answered 500). ``Accept`` or ``?format=json`` choose the renderer instead.
+    router.include_format_suffixes = False
     for app_config in apps.get_app_configs():
         if not module_has_submodule(app_config.module, "api"):
             continue

@@ -8,6 +8,7 @@ import difflib
 from contextlib import redirect_stderr
 from io import StringIO
 
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 from drf_spectacular.management.commands.spectacular import SchemaGenerationError
@@ -46,3 +47,12 @@ def test_committed_openapi_schema_is_up_to_date():
             f"openapi.yaml is out of date with the API code. Regenerate it with:\n    {REGENERATE}\n"
             f"then review and commit the change. First lines of the difference:\n{diff}"
         )
+
+
+@pytest.mark.django_db
+def test_custom_actions_answer_json_by_query_parameter_not_500_on_suffix(client):
+    response = client.get("/api/v1/referentiels/ecole/diff.json")
+    assert response.status_code == 404
+    response = client.get("/api/v1/?format=json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
