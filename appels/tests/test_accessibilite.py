@@ -91,8 +91,8 @@ def test_appels_pages_pass_axe(live_server, navigateur, settings, tmp_path):
         if violations:
             echecs.append(f"{chemin} :\n{describe(violations)}")
         if chemin.endswith("/simulateur/"):
-            page.get_by_label("Classes").first.fill("3")
-            page.get_by_label("Élèves").first.fill("70")
+            page.get_by_label("Classes", exact=True).first.fill("3")
+            page.get_by_label("Élèves", exact=True).first.fill("70")
             page.get_by_label("Équipement (€ TTC)").first.fill("9000")
             page.get_by_role("button", name="Estimer la subvention").click()
             page.wait_for_selector("#titre-resultat")
