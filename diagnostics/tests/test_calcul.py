@@ -36,7 +36,7 @@ def test_ecole_de_5_classes_avec_un_videoprojecteur_cout_verifie_a_la_main():
     # 4 × 3 300 + 5 × 700 + 5 × 550 + 2 000 + 15 × 566 + 700 + 4,10 × 120 (catalogue v1, typical prices)
     assert diagnostic.cout_socle == Decimal("31132.00")
     assert diagnostic.cout_incomplet  # micro, speakers, camera, printer: no sourced price
-    assert diagnostic.taux == Decimal("0.0154")
+    assert diagnostic.taux == Decimal("0.0154")  # shown « 1,5 % »
     assert not diagnostic.au_socle
     lignes = {ligne["code"]: ligne for ligne in selectors.lignes_diagnostic(diagnostic)}
     assert (lignes["videoprojecteur"]["requis"], lignes["videoprojecteur"]["present"]) == (5, 1)

@@ -357,3 +357,17 @@ def test_l_agent_renseigne_la_connectivite_et_retire_un_equipement(client, monde
     erreur = client.post(url, {"action": "connectivite", "debit_mbits": "-3", "couverture_wifi": "totale"})
     assert erreur.status_code == 200
     assert Inventaire.objects.get(pk=monde.ecole_a.pk).debit_mbits == 100  # unchanged
+
+
+def test_la_page_montre_l_exemple_verifie_a_la_main(client):
+    monde = construire()
+    user = agent(monde.rennes)
+    services.ligne_ajouter(
+        etablissement=monde.ecole_a, user=user, donnees={"item_code": "videoprojecteur", "quantite": 1}
+    )
+    login(client, user)
+    page = _page(client, monde.ecole_a.uai).content.decode()
+    assert "1,5 %" in page  # 1/65 of the 13 required items
+    assert "31\xa0132,00 €" in page or "31 132,00 €" in page or "31132,00 €" in page
+    assert "au moins" in page  # some gaps have no sourced price
+    assert "Inventaire simulé" not in page
