@@ -12,6 +12,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 DEPARTEMENTS_REELS = "35,94,69,75,2A,2B,972,973,976,67"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Passwords are hashed with a fast hasher in tests: PBKDF2 costs about a second per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _effacer_donnees_territoires() -> None:
     """Remove every imported row (children first, raw deletes: no per-row cascade in Python)."""
     from django.contrib.contenttypes.models import ContentType

@@ -9,11 +9,6 @@ from comite.models import GroupeTravail
 from .factories import MondeComite, monde_comite
 
 
-@pytest.fixture(autouse=True)
-def _hachage_rapide(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def texte(response) -> str:
     """The page as a reader sees it (entities decoded)."""
     import html

@@ -9,8 +9,7 @@ from comptes.models import Organisation
 pytestmark = pytest.mark.django_db
 
 
-def test_charger_comite_is_idempotent_and_publishes_college_version_2(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_charger_comite_is_idempotent_and_publishes_college_version_2():
     # Another demo command may have created the AMRF and the DNE already: they are reused, not duplicated.
     Organisation.objects.create(nom="Association des maires ruraux de France (AMRF)", sigle="AMRF", type="association")
     Organisation.objects.create(nom="Ministère de l'Éducation nationale — DNE", type="ministere")

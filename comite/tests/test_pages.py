@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def comite_charge(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def comite_charge():
     call_command("charger_referentiels", stdout=io.StringIO())
     call_command("charger_comite", stdout=io.StringIO())
 
