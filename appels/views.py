@@ -241,8 +241,16 @@ def _dossier(request: HttpRequest, pk: int) -> tuple[Dossier, dict[str, bool]]:
 def dossier(request: HttpRequest, pk: int) -> HttpResponse:
     dossier, abilities = _dossier(request, pk)
     projets = list(dossier.projets.all())
+    etablissements = selectors.etablissements_avec_faits(
+        Etablissement.objects.filter(uai__in=[p.etablissement_id for p in projets])
+    )
+    evaluations = {
+        e.etablissement.uai: e.evaluation
+        for e in selectors.eligibilite_des_etablissements(dossier.revision.regle_eligibilite, list(etablissements))
+    }
     for projet in projets:
         projet.abilities = projet.get_abilities(request.user)
+        projet.evaluation = evaluations.get(projet.etablissement_id)
     ecoles: list[Any] = []
     if abilities["edit"]:
         deja = {p.etablissement_id for p in projets}

@@ -452,3 +452,16 @@ def test_simulator_takes_the_school_from_its_uai(client, appel):
     assert "UAI « 9999999Z » inconnu." in inconnu
     sans = nbsp(client.post(url, donnees).content.decode())
     assert "Indiquez l'UAI de l'école, ou ses classes et ses élèves." in sans
+
+
+def test_dossier_page_shows_what_the_instructor_must_check(client, monde):
+    appel = appel_ouvert("label-ecoles-numeriques-2020")
+    collectivite, ecoles = commune_avec_ecoles(population=900)
+    agent = agent_de(collectivite)
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="lab")
+    services.dossier_enregistrer_projet(
+        dossier=dossier, acteur=agent, etablissement=ecoles[0], projet_pedagogique="P", lignes=lignes("8000")
+    )
+    client.force_login(agent)
+    page = nbsp(client.get(dossier.get_absolute_url()).content.decode())
+    assert "À vérifier, donnée manquante : population de l'aire urbaine" in page
