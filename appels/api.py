@@ -184,6 +184,14 @@ def eligibilite_json(revision: Revision, uais: list[str]) -> list[dict[str, Any]
     ]
 
 
+class RetenuSerializer(serializers.Serializer):
+    academie = serializers.CharField()
+    collectivite = serializers.CharField()
+    siren = serializers.CharField(allow_null=True)
+    etablissements = serializers.ListField(child=serializers.CharField(), help_text="UAI des écoles du projet.")
+    montant_accorde = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
 class AppelViewSet(viewsets.ReadOnlyModelViewSet):
     """Les appels à projets publiés, avec leurs règles d'éligibilité et de financement en vigueur."""
 
@@ -210,6 +218,23 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         entree = SimulationSerializer(data=request.data)
         entree.is_valid(raise_exception=True)
         return Response(ResultatSimulationSerializer(simuler(revision, entree.validated_data["etablissements"])).data)
+
+    @extend_schema(responses=RetenuSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def retenus(self, request: Request, code: str) -> Response:
+        """Les dossiers retenus par académie, avec le montant maximum de subvention alloué (données ouvertes)."""
+        appel = self.get_object()
+        donnees = [
+            {
+                "academie": d.academie_id,
+                "collectivite": d.collectivite.nom,
+                "siren": d.collectivite.siren,
+                "etablissements": [p.etablissement_id for p in d.projets.all()],
+                "montant_accorde": d.montant_accorde,
+            }
+            for d in selectors.dossiers_retenus(appel)
+        ]
+        return Response(RetenuSerializer(donnees, many=True).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("uai", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True, many=True)],

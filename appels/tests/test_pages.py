@@ -265,6 +265,9 @@ def test_public_list_of_retained_dossiers_and_its_export(client, monde):
     page = nbsp(client.get(reverse("appels:retenus", args=[monde[0].code])).content.decode())
     assert str(dossier.collectivite) in page
     assert "8 400,00 €" in page
+    [retenu] = client.get(f"/api/v1/appels/{monde[0].code}/retenus/").json()
+    assert (retenu["academie"], retenu["montant_accorde"]) == ("14", "8400.00")
+    assert retenu["etablissements"] == [monde[2][0].uai]
     export = client.get(reverse("appels:retenus", args=[monde[0].code]), {"format": "csv"})
     assert export["Content-Type"].startswith("text/csv")
     assert "8400,00" in export.content.decode("utf-8-sig")
