@@ -63,6 +63,14 @@ class ProjetForm(forms.Form):
     devis = forms.FileField(label="Devis (PDF)", required=False, help_text="Un fichier PDF de 10 Mo au plus.")
 
 
+class ProjetPedagogiqueForm(forms.Form):
+    projet_pedagogique = forms.CharField(
+        label="Projet pédagogique",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Les usages visés par l'équipe : l'équipement suit la pédagogie.",
+    )
+
+
 class LigneForm(forms.Form):
     volet = forms.ChoiceField(
         label="Volet", choices=[("", "—"), *Volet.choices], required=False, help_text="Vide : celui de l'item."

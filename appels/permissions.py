@@ -58,7 +58,10 @@ def abilities_for_projet(user: Any, projet: "Projet") -> dict[str, bool]:
     scope = scope_of(user)
     circonscription = projet.etablissement.circonscription_id
     ien = circonscription is not None and circonscription in scope.circonscriptions
+    directeur = projet.etablissement_id in scope.etablissements
     return {
-        "view": ien or projet.dossier.get_abilities(user)["view"],
+        "view": ien or directeur or projet.dossier.get_abilities(user)["view"],
         "validate": ien and projet.dossier.etat in ("depose", "en_instruction"),
+        # The teaching team writes its projet pédagogique with the collectivité, while the dossier is open.
+        "write": directeur and projet.dossier.etat in ETATS_MODIFIABLES,
     }

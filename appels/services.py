@@ -404,6 +404,20 @@ def dossier_enregistrer_projet(
 
 
 @transaction.atomic
+def projet_rediger(*, projet: Projet, acteur: Any, projet_pedagogique: str) -> Projet:
+    """The school's team writes its projet pédagogique (the equipment follows the pedagogy)."""
+    projet = Projet.objects.select_for_update().select_related("dossier").get(pk=projet.pk)
+    _verifier_modifiable(projet.dossier)
+    if not projet_pedagogique.strip():
+        raise ValidationError({"projet_pedagogique": "Le projet pédagogique de l'école est obligatoire."})
+    projet.projet_pedagogique = projet_pedagogique.strip()
+    projet.etat = EtatProjet.A_VALIDER
+    projet.save(update_fields=["projet_pedagogique", "etat"])
+    log_action(projet.dossier, "appels.projet.redige", actor=acteur, data={"etablissement": projet.etablissement_id})
+    return projet
+
+
+@transaction.atomic
 def dossier_retirer_projet(*, dossier: Dossier, acteur: Any, projet: Projet) -> None:
     """Remove a school's projet (and its lines and pieces) from a dossier still being written."""
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)

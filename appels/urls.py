@@ -8,6 +8,11 @@ urlpatterns = [
     path("dossiers/", views.dossiers, name="dossiers"),
     path("dossiers/<int:pk>/", views.dossier, name="dossier"),
     path("dossiers/<int:pk>/ecoles/<str:uai>/", views.projet, name="projet"),
+    path(
+        "dossiers/<int:pk>/projets/<int:projet_pk>/projet-pedagogique/",
+        views.projet_pedagogique,
+        name="projet_pedagogique",
+    ),
     path("dossiers/<int:pk>/projets/<int:projet_pk>/<str:action>/", views.projet_action, name="projet_action"),
     path("dossiers/<int:pk>/convention.pdf", views.convention, name="convention"),
     path("dossiers/<int:pk>/pieces/<int:piece_pk>/", views.piece, name="piece"),

@@ -20,7 +20,15 @@ from territoires.models import Academie, Collectivite, Etablissement
 
 from . import rules, selectors, services
 from .api import eligibilite_json, simuler
-from .forms import AccepterForm, EcolesSimuleesFormSet, LignesFormSet, MotifForm, ProjetForm, RevisionForm
+from .forms import (
+    AccepterForm,
+    EcolesSimuleesFormSet,
+    LignesFormSet,
+    MotifForm,
+    ProjetForm,
+    ProjetPedagogiqueForm,
+    RevisionForm,
+)
 from .models import AppelAProjets, Dossier, Enveloppe, EtatRevision, Piece, Projet
 
 LIBELLES_ACTIONS = {
@@ -35,6 +43,7 @@ LIBELLES_ACTIONS = {
     "appels.projet.valide": "Projet validé par l'IEN",
     "appels.projet.renvoye": "Projet renvoyé par l'IEN",
     "appels.projet.retire": "Projet d'école retiré",
+    "appels.projet.redige": "Projet pédagogique rédigé par l'école",
     "appels.piece.ajoutee": "Pièce ajoutée",
     "appels.paiement.avance": "Avance versée",
     "appels.paiement.solde": "Solde versé",
@@ -660,5 +669,37 @@ def instruction(request: HttpRequest, code: str) -> HttpResponse:
             "bilans": bilans,
             "enveloppes": list(enveloppes),
             "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Instruction", None)),
+        },
+    )
+
+
+@login_required
+def projet_pedagogique(request: HttpRequest, pk: int, projet_pk: int) -> HttpResponse:
+    """The directeur writes the projet pédagogique of his school in the collectivité's dossier."""
+    projet = get_object_or_404(
+        Projet.objects.select_related("dossier__appel", "etablissement"), pk=projet_pk, dossier_id=pk
+    )
+    if not projet.get_abilities(request.user)["write"]:
+        raise PermissionDenied("Seule l'équipe de l'école rédige son projet, tant que le dossier est ouvert.")
+    form = ProjetPedagogiqueForm(request.POST or None, initial={"projet_pedagogique": projet.projet_pedagogique})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.projet_rediger(
+                projet=projet, acteur=request.user, projet_pedagogique=form.cleaned_data["projet_pedagogique"]
+            )
+        except ValidationError as exc:
+            for m in _messages(exc):
+                form.add_error(None, m)
+        else:
+            messages.success(request, "Projet pédagogique enregistré.")
+            return redirect("appels:projet_pedagogique", pk=pk, projet_pk=projet.pk)
+    return render(
+        request,
+        "appels/projet_pedagogique.html",
+        {
+            "title": f"Projet pédagogique — {projet.etablissement.nom}",
+            "projet": projet,
+            "form": form,
+            "breadcrumb": _crumbs(("Projet pédagogique", None)),
         },
     )

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from appels import services
 from appels.models import Dossier, EtatDossier, EtatProjet, LigneDepense, Projet
+from core.audit import history_of
 from territoires.tests.factories import AcademieFactory
 
 from .factories import (
@@ -468,3 +469,26 @@ def test_dossier_page_shows_what_the_instructor_must_check(client, monde):
     client.force_login(agent)
     page = nbsp(client.get(dossier.get_absolute_url()).content.decode())
     assert "À vérifier, donnée manquante : population de l'aire urbaine" in page
+
+
+def test_the_school_director_writes_its_projet_pedagogique(client, monde):
+    appel, collectivite, ecoles, agent = monde
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="k")
+    projet = services.dossier_enregistrer_projet(
+        dossier=dossier, acteur=agent, etablissement=ecoles[0], projet_pedagogique="À compléter", lignes=lignes()
+    )
+    url = reverse("appels:projet_pedagogique", args=[dossier.pk, projet.pk])
+    client.force_login(directeur_de(ecoles[1]))
+    assert client.get(url).status_code == 403
+    directeur = directeur_de(ecoles[0])
+    client.force_login(directeur)
+    assert "Rédiger le projet pédagogique" in client.get(dossier.get_absolute_url()).content.decode()
+    client.post(url, {"projet_pedagogique": "Webradio des CM2 et robotique en cycle 3."})
+    projet.refresh_from_db()
+    assert projet.projet_pedagogique == "Webradio des CM2 et robotique en cycle 3."
+    assert history_of(dossier).first().actor == directeur
+    services.dossier_ajouter_piece(
+        dossier=dossier, acteur=agent, code="devis", fichier=SimpleUploadedFile("d.pdf", PDF)
+    )
+    services.dossier_deposer(dossier=dossier, acteur=agent)
+    assert client.get(url).status_code == 403  # submitted: no more changes
