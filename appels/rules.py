@@ -737,10 +737,12 @@ def _subvention_tranches(tranches: Sequence[Tranche], base: Decimal, mode: str, 
         if len(tranches) == 1:
             textes.append(f"{format_taux(t.taux.valeur)} × {format_euros(portion)} = {format_euros(montant)}")
         else:
-            borne = f"jusqu'à {format_euros(haut)}" if haut is not None else "au-delà"
-            de = f"de {format_euros(bas)} à {format_euros(haut)}" if bas and haut is not None else borne
-            if bas and haut is None:
+            if haut is None:
                 de = f"au-delà de {format_euros(bas)}"
+            elif bas:
+                de = f"de {format_euros(bas)} à {format_euros(haut)}"
+            else:
+                de = f"jusqu'à {format_euros(haut)}"
             textes.append(f"{format_taux(t.taux.valeur)} × {format_euros(portion)} ({de}) = {format_euros(montant)}")
         total += montant
         if haut is None:
