@@ -1,4 +1,4 @@
-"""Forms of the comité's pages, with the DSFR classes on their widgets."""
+"""Forms of the comité's pages (rendered with ``includes/champ.html``)."""
 
 from typing import Any
 
@@ -7,23 +7,7 @@ from django import forms
 from .models import Issue, Mode, Nature, PointOrdreDuJour, Seance, TypePosition, TypeSeance
 
 
-class DsfrFormMixin:
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for field in self.fields.values():  # type: ignore[attr-defined]
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                continue
-            if isinstance(widget, forms.FileInput):
-                css = "fr-upload"
-            elif isinstance(widget, forms.Select):
-                css = "fr-select"
-            else:
-                css = "fr-input"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class PointForm(DsfrFormMixin, forms.Form):
+class PointForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, label="Au nom de", empty_label=None)
     titre = forms.CharField(label="Titre du point", max_length=200)
     description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 4}), required=False)
@@ -37,11 +21,10 @@ class PointForm(DsfrFormMixin, forms.Form):
                 label="Amendement concerné (facultatif)",
                 required=False,
                 empty_label="Aucun",
-                widget=forms.Select(attrs={"class": "fr-select"}),
             )
 
 
-class InscrireForm(DsfrFormMixin, forms.Form):
+class InscrireForm(forms.Form):
     seance = forms.ModelChoiceField(queryset=Seance.objects.none(), label="Séance", empty_label=None)
 
     def __init__(self, *args: Any, seances: Any, **kwargs: Any) -> None:
@@ -49,11 +32,11 @@ class InscrireForm(DsfrFormMixin, forms.Form):
         self.fields["seance"].queryset = seances
 
 
-class DeclinerForm(DsfrFormMixin, forms.Form):
+class DeclinerForm(forms.Form):
     motif = forms.CharField(label="Motif du refus", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class SeanceForm(DsfrFormMixin, forms.Form):
+class SeanceForm(forms.Form):
     type = forms.ChoiceField(label="Type", choices=TypeSeance.choices)
     groupe = forms.ModelChoiceField(queryset=None, label="Groupe de travail", required=False, empty_label="Aucun")
     titre = forms.CharField(label="Titre", max_length=200)
@@ -70,11 +53,11 @@ class SeanceForm(DsfrFormMixin, forms.Form):
         self.fields["groupe"].queryset = groupes
 
 
-class CompteRenduForm(DsfrFormMixin, forms.Form):
+class CompteRenduForm(forms.Form):
     texte = forms.CharField(label="Compte rendu", widget=forms.Textarea(attrs={"rows": 10}), required=False)
 
 
-class InscriptionForm(DsfrFormMixin, forms.Form):
+class InscriptionForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, label="Au titre de", empty_label=None)
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
@@ -82,7 +65,7 @@ class InscriptionForm(DsfrFormMixin, forms.Form):
         self.fields["organisation"].queryset = organisations
 
 
-class DecisionForm(DsfrFormMixin, forms.Form):
+class DecisionForm(forms.Form):
     point = forms.ModelChoiceField(
         queryset=PointOrdreDuJour.objects.none(), label="Point de l'ordre du jour", required=False, empty_label="Aucun"
     )
@@ -95,7 +78,7 @@ class DecisionForm(DsfrFormMixin, forms.Form):
         self.fields["point"].queryset = points
 
 
-class PositionForm(DsfrFormMixin, forms.Form):
+class PositionForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, label="Organisation présente", empty_label=None)
     position = forms.ChoiceField(label="Position", choices=TypePosition.choices)
     commentaire = forms.CharField(label="Commentaire", widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -105,7 +88,7 @@ class PositionForm(DsfrFormMixin, forms.Form):
         self.fields["organisation"].queryset = organisations
 
 
-class ArreterForm(DsfrFormMixin, forms.Form):
+class ArreterForm(forms.Form):
     issue = forms.ChoiceField(label="Issue", choices=[c for c in Issue.choices if c[0] != Issue.EN_DELIBERATION])
     motif = forms.CharField(
         label="Motif (obligatoire en cas de rejet d'un amendement)",
@@ -114,7 +97,7 @@ class ArreterForm(DsfrFormMixin, forms.Form):
     )
 
 
-class DiscussionForm(DsfrFormMixin, forms.Form):
+class DiscussionForm(forms.Form):
     amendement = forms.ModelChoiceField(queryset=None, label="Amendement à confier au groupe", empty_label=None)
 
     def __init__(self, *args: Any, amendements: Any, **kwargs: Any) -> None:
@@ -122,11 +105,11 @@ class DiscussionForm(DsfrFormMixin, forms.Form):
         self.fields["amendement"].queryset = amendements
 
 
-class MessageForm(DsfrFormMixin, forms.Form):
+class MessageForm(forms.Form):
     texte = forms.CharField(label="Votre message", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class DocumentForm(DsfrFormMixin, forms.Form):
+class DocumentForm(forms.Form):
     titre = forms.CharField(label="Titre du document", max_length=200)
     fichier = forms.FileField(
         label="Fichier",

@@ -92,7 +92,7 @@ def test_webradio_amendment_from_proposal_to_published_version(page: Page, socle
         page.get_by_label("Organisation présente").select_option(
             label=_option(page, "Organisation présente", organisation)
         )
-        page.get_by_label("Position", exact=True).select_option(label=position)
+        page.get_by_role("combobox", name="Position", exact=True).select_option(label=position)
         page.get_by_role("button", name="Enregistrer la position").click()
         expect(page.get_by_text("est enregistrée")).to_be_visible()
     assert_accessible(page, "la décision en délibération")
