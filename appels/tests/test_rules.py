@@ -422,3 +422,22 @@ def test_a_comparison_means_what_it_says_and_non_inverts_it(population, seuil, o
         is False
     )
     assert evaluer(lire_eligibilite({"ou": [comparaison, {"non": comparaison, "explication": "x"}]}), faits).eligible
+
+
+def test_unbounded_last_tier_is_explained():
+    regle = rules.lire_financement(
+        {
+            "postes": [
+                {
+                    "code": "p",
+                    "volets": ["equipement"],
+                    "tranches": [{"jusqu_a": "1000", "taux": "0.8"}, {"taux": "0.5"}],
+                }
+            ]
+        }
+    )
+    resultat = calculer_subvention(regle, [ecole(equipement="3000")])
+    assert resultat.subvention == D("1800.00")
+    assert texte(resultat.lignes[0].explication).endswith(
+        "80 % × 1 000,00 € (jusqu'à 1 000,00 €) = 800,00 €, 50 % × 2 000,00 € (au-delà de 1 000,00 €) = 1 000,00 €"
+    )
