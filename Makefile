@@ -20,6 +20,7 @@ setup: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_territoires
 	$(PY) manage.py charger_referentiels
+	$(PY) manage.py simuler_inventaires --departements 35
 	$(PY) manage.py charger_comite
 	$(PY) manage.py charger_appels --demo
 	$(PY) manage.py creer_comptes_demo

@@ -208,6 +208,7 @@ def test_etablissement_page_shows_identity_figures_ips_sources_and_competent_col
         "Annuaire de l&#x27;éducation",
         "Source : DEPP, Licence Ouverte 2.0",
         rennes.get_absolute_url(),
+        reverse("diagnostics:etablissement", args=["0350001A"]),
         'class="fr-breadcrumb"',
     ]:
         assert expected in html, expected
