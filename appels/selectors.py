@@ -163,10 +163,20 @@ def eligibilite_des_etablissements(
     ]
 
 
+def condition_rattachement(collectivite: Collectivite) -> Q:
+    """The schools a collectivité may file for: those it is compétente for, and the private schools under
+    contract of its territory when it is a commune (they apply through the commune, e.g. SNÉÉ 2021; the
+    appel's eligibility rule then decides on the secteur)."""
+    condition = Q(collectivite_competente=collectivite)
+    if collectivite.commune_id:
+        condition |= Q(commune_id=collectivite.commune_id, secteur="prive_sous_contrat")
+    return condition
+
+
 def etablissements_de_collectivite(collectivite: Collectivite, niveau: str) -> list[Etablissement]:
     return list(
         etablissements_avec_faits(
-            Etablissement.objects.filter(collectivite_competente=collectivite, niveau=niveau)
+            Etablissement.objects.filter(condition_rattachement(collectivite), niveau=niveau)
         ).order_by("nom")
     )
 

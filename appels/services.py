@@ -362,9 +362,12 @@ def dossier_enregistrer_projet(
     eleves: int | None = None,
 ) -> Projet:
     """Save the projet of one school of the dossier and its expense lines (replaced as a whole)."""
-    dossier = Dossier.objects.select_for_update().select_related("revision", "appel").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update().select_related("revision", "appel", "collectivite").get(pk=dossier.pk)
     _verifier_modifiable(dossier)
-    if etablissement.collectivite_competente_id != dossier.collectivite_id:
+    rattachee = Etablissement.objects.filter(
+        selectors.condition_rattachement(dossier.collectivite), pk=etablissement.pk
+    ).exists()
+    if not rattachee:
         raise ValidationError({"etablissement": f"{etablissement} ne relève pas de {dossier.collectivite}."})
     etablissement = selectors.etablissements_avec_faits(Etablissement.objects.filter(pk=etablissement.pk)).get()
     [eligibilite] = selectors.eligibilite_des_etablissements(dossier.revision.regle_eligibilite, [etablissement])

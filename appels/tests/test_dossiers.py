@@ -356,3 +356,26 @@ def test_expense_lines_are_mapped_to_the_referentiel_items(monde):
     ligne = projet.lignes.get()
     assert (ligne.volet, ligne.item_code, ligne.montant) == ("services", "ent", Decimal("405.00"))
     assert ligne.libelle
+
+
+def test_a_commune_files_for_the_private_school_under_contract_of_its_territory(monde):
+    from territoires.tests.factories import EtablissementFactory
+
+    appel, collectivite, _, agent = monde
+    privee = EtablissementFactory(
+        commune=collectivite.commune, secteur="prive_sous_contrat", collectivite_competente=None,
+        nature="ECOLE DE NIVEAU ELEMENTAIRE", circonscription=circonscription(),
+    )  # fmt: skip
+    dossier, _ = services.dossier_creer(appel=appel, collectivite=collectivite, acteur=agent, cle_idempotence="k")
+    assert privee in selectors.etablissements_de_collectivite(collectivite, "ecole")
+    projet = services.dossier_enregistrer_projet(
+        dossier=dossier, acteur=agent, etablissement=privee, projet_pedagogique="P", lignes=lignes()
+    )
+    assert projet.etablissement == privee
+    # Another commune cannot.
+    autre, _ = commune_avec_ecoles()
+    dossier_autre, _ = services.dossier_creer(appel=appel, collectivite=autre, acteur=None, cle_idempotence="z")
+    with pytest.raises(ValidationError, match="ne relève pas de"):
+        services.dossier_enregistrer_projet(
+            dossier=dossier_autre, acteur=None, etablissement=privee, projet_pedagogique="P", lignes=lignes()
+        )
