@@ -26,6 +26,14 @@ MAX_ETABLISSEMENTS = 500
 MONTANT_MAX = Decimal("100000000")
 
 
+# The schema must not depend on the database backend (integer maxima differ): drop max_value.
+class ModelSerializer(serializers.ModelSerializer):
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs.pop("max_value", None)
+        return field_class, kwargs
+
+
 class ParametreFinancementSerializer(serializers.Serializer):
     libelle = serializers.CharField()
     valeur = serializers.DecimalField(max_digits=14, decimal_places=4)
@@ -40,7 +48,7 @@ def parametres_json(regle: rules.RegleFinancement) -> list[dict[str, Any]]:
     ]
 
 
-class RevisionAppelSerializer(serializers.ModelSerializer):
+class RevisionAppelSerializer(ModelSerializer):
     parametres = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,7 +73,7 @@ class RevisionAppelSerializer(serializers.ModelSerializer):
         return ParametreFinancementSerializer(parametres_json(obj.regle_financement), many=True).data
 
 
-class AppelSerializer(serializers.ModelSerializer):
+class AppelSerializer(ModelSerializer):
     revision = serializers.SerializerMethodField(help_text="La révision publiée (règles en vigueur).")
 
     class Meta:
@@ -250,7 +258,7 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(EligibiliteSerializer(eligibilite_json(revision, _uais(request)), many=True).data)
 
 
-class ProjetApiSerializer(serializers.ModelSerializer):
+class ProjetApiSerializer(ModelSerializer):
     uai = serializers.CharField(source="etablissement_id")
     etablissement = serializers.CharField(source="etablissement.nom")
     depense = serializers.SerializerMethodField()
@@ -264,7 +272,7 @@ class ProjetApiSerializer(serializers.ModelSerializer):
         return str(sum((ligne.montant for ligne in obj.lignes.all()), Decimal(0)).quantize(Decimal("0.01")))
 
 
-class DossierApiSerializer(serializers.ModelSerializer):
+class DossierApiSerializer(ModelSerializer):
     appel = serializers.CharField(source="appel.code")
     revision = serializers.IntegerField(source="revision.numero")
     collectivite = serializers.CharField(source="collectivite.nom")
