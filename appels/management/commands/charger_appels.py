@@ -47,7 +47,7 @@ class Command(BaseCommand):
         appel, cree = appel_charger(data=data)
         self.stdout.write(f"{appel} : {'ouvert' if cree else 'déjà présent'}.")
         academies = list(Academie.objects.order_by("code"))
-        if not cree or not academies or Enveloppe.objects.filter(appel=appel).exists():
+        if not academies or Enveloppe.objects.filter(appel=appel).exists():
             return
         part = (Decimal(data["enveloppe_nationale"]) / len(academies)).quantize(Decimal(1), rounding=ROUND_DOWN)
         for academie in academies:
