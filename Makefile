@@ -46,6 +46,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.appels
+	$(PY) -m bench.diagnostics
 
 clean:
 	rm -rf var/socle.sqlite3* var/downloads
