@@ -16,9 +16,9 @@ from territoires.rules import (
 from .readers import Erreurs
 
 # Caches of values already checked (the national files repeat them a lot): only valid values are stored.
-_VALIDES: set[str] = set()
+UAI_VALIDES: set[str] = set()
 _DEPARTEMENTS: dict[str, str] = {}
-_RENTREES: dict[str, str] = {}
+RENTREES: dict[str, str] = {}
 _DECIMAUX: dict[tuple[str, str], Decimal] = {}
 
 
@@ -36,14 +36,14 @@ class Contexte:
         self.erreurs.ajouter(self.fichier, message, ligne=self.ligne, colonne=colonne)
 
     def uai(self, valeur: str, colonne: str = "uai") -> str | None:
-        if valeur in _VALIDES:  # the same UAI comes in several files
+        if valeur in UAI_VALIDES:  # the same UAI comes in several files
             return valeur
         uai = normalise_uai(valeur)
         if not uai_valide(uai):
             self.erreur(colonne, f"code UAI « {valeur} » invalide (7 caractères puis une lettre de contrôle)")
             return None
         if uai == valeur:
-            _VALIDES.add(uai)
+            UAI_VALIDES.add(uai)
         return uai
 
     def commune(self, valeur: str, colonne: str = "code_commune", *, requis: bool = True) -> str | None:
@@ -124,15 +124,15 @@ class Contexte:
 
     def rentree(self, valeur: str, colonne: str = "rentree") -> str | None:
         """``2022-2023`` (or ``2022``, the year of the rentrée)."""
-        connue = _RENTREES.get(valeur)
+        connue = RENTREES.get(valeur)
         if connue is not None:
             return connue
         v = valeur.strip()
         if len(v) == 4 and v.isdigit():
-            _RENTREES[valeur] = f"{v}-{int(v) + 1}"
-            return _RENTREES[valeur]
+            RENTREES[valeur] = f"{v}-{int(v) + 1}"
+            return RENTREES[valeur]
         if len(v) == 9 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit() and int(v[5:]) == int(v[:4]) + 1:
-            _RENTREES[valeur] = v
+            RENTREES[valeur] = v
             return v
         self.erreur(colonne, f"rentrée scolaire « {valeur} » invalide (attendu 2022-2023)")
         return None
