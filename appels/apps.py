@@ -6,4 +6,6 @@ class AppelsConfig(AppConfig):
     verbose_name = "Appels à projets"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import notifications, signals
+
+        signals.dossier_transition.connect(notifications.notifier_transition, dispatch_uid="appels.notifications")
