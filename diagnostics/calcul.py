@@ -379,13 +379,18 @@ def dimensions_de(
     }
 
 
-def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None]) -> dict:
+def calculer_agregats(
+    calculs: list[Calcul],
+    quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None],
+    maintenant: dt.datetime | None = None,
+) -> dict:
     """Sum the vectors per territory and niveau; equity breakdowns and decile gaps for the larger échelons.
 
     Each établissement is added three times only: to its collectivité, its EPCI, and a *cell*
     (département, académie, région, niveau, zone, IPS quartile, secteur); the larger échelons and
     their breakdowns are sums of cells.
     """
+    quand = (maintenant or timezone.now()).isoformat()
     n = len(engine.CHAMPS_SYNTHESE)
     zero = [0] * n
     petites: dict[tuple[str, str, str], list[int]] = {}
@@ -398,45 +403,64 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
     rang_terminaux = engine.CHAMPS_SYNTHESE.index("terminaux")
     rang_eleves = engine.CHAMPS_SYNTHESE.index("eleves")
     rang_taux = engine.CHAMPS_SYNTHESE.index("taux_somme")
+    # Per-établissement values of the collectivités and EPCI for their own decile gaps.
+    taux_petites: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    terminaux_petites: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for calcul in calculs:
         etab = calcul.cles
         niveau = etab["niveau"]
         v = calcul.vecteur
-        for echelon, champ in ((E.COLLECTIVITE, "collectivite_competente_id"), (E.EPCI, "commune__epci_id")):
-            code = etab[champ]
-            if code is not None:
-                cle = (echelon, str(code), niveau)
-                petites[cle] = _somme(petites.get(cle, zero), v)
         q = engine.quartile_de(etab.get("ips"), quartiles.get(niveau))
         commune = (etab["commune__population"], etab["commune__superficie_km2"])
         zone = zones.get(commune)
         if zone is None:
             zone = zones[commune] = engine.zone_densite(*commune)
+        ips = f"Q{q}" if q else "inconnu"
+        secteur = etab["secteur"] or "inconnu"
+        terminaux_etab = v[rang_terminaux] * 1000 // v[rang_eleves] if v[rang_eleves] else None
+        for echelon, champ in ((E.COLLECTIVITE, "collectivite_competente_id"), (E.EPCI, "commune__epci_id")):
+            code = etab[champ]
+            if code is not None:
+                cle_petite = (echelon, str(code), niveau, zone, ips, secteur)
+                petites[cle_petite] = _somme(petites.get(cle_petite, zero), v)
+                if calcul.taux is not None:
+                    for niv in ("", niveau):
+                        taux_petites[(echelon, str(code), niv)].append(v[rang_taux])
+                        if terminaux_etab is not None:
+                            terminaux_petites[(echelon, str(code), niv)].append(terminaux_etab)
         cellule = (
             etab["departement_id"],
             etab["academie_id"],
             etab["departement__region_id"],
             niveau,
             zone,
-            f"Q{q}" if q else "inconnu",
-            etab["secteur"] or "inconnu",
+            ips,
+            secteur,
         )
         cellules[cellule] = _somme(cellules.get(cellule, zero), v)
         if calcul.taux is not None:
             taux_cellule[cellule[:4]].append(v[rang_taux])
-            if v[rang_eleves]:
-                terminaux_cellule[cellule[:4]].append(v[rang_terminaux] * 1000 // v[rang_eleves])
+            if terminaux_etab is not None:
+                terminaux_cellule[cellule[:4]].append(terminaux_etab)
     sommes: dict[tuple[str, str, str], list[int]] = {}
-    niveaux_de: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (echelon, code, niveau), v in petites.items():
-        niveaux_de[(echelon, code)].append(niveau)
-        sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), v)
-    for (echelon, code, niveau), v in petites.items():
+    niveaux_de: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for echelon, code, niveau, *_ in petites:
+        niveaux_de[(echelon, code)].add(niveau)
+    ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
+    par_niveau: dict[tuple[str, str, str], list[int]] = {}
+    for (echelon, code, niveau, zone, ips, secteur), v in petites.items():
+        cle = (echelon, code, niveau)
+        par_niveau[cle] = _somme(par_niveau.get(cle, zero), v)
         # A collectivité or EPCI of one niveau only (a commune's écoles): its row « all niveaux » is that
         # niveau's; no duplicate row (``selectors.agregat`` reads it for the niveau).
+        for niv in ("", niveau) if len(niveaux_de[(echelon, code)]) > 1 else ("",):
+            vent = ventilations[(echelon, code, niv)]
+            for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
+                vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), v)
+    for (echelon, code, niveau), v in par_niveau.items():
+        sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), v)
         if len(niveaux_de[(echelon, code)]) > 1:
             sommes[(echelon, code, niveau)] = v
-    ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
     for (dep, aca, reg, niveau, zone, ips, secteur), v in cellules.items():
         territoires = [(E.NATION, "FR"), (E.DEPARTEMENT, dep)]
         if aca is not None:
@@ -461,11 +485,14 @@ def calculer_agregats(calculs: list[Calcul], quartiles: dict[str, tuple[Decimal,
         return listes
 
     taux = par_territoire(taux_cellule)
+    taux.update(taux_petites)
     terminaux = par_territoire(terminaux_cellule)
+    terminaux.update(terminaux_petites)
     resultat = {}
     for cle, vecteur in sommes.items():
         # Breakdowns keep the integer vectors (fields in ``engine.CHAMPS_SYNTHESE`` order): compact JSON.
         vent: dict[str, Any] = {dimension: dict(valeurs) for dimension, valeurs in ventilations.get(cle, {}).items()}
+        vent["deciles_le"] = quand
         extremes = engine.decile_extremes(taux.get(cle, []))
         if extremes is not None:
             vent["deciles_taux"] = [str(Decimal(e) / 10_000) for e in extremes]
@@ -537,7 +564,7 @@ def recalculer_tout(*, ecrire: bool = True) -> Bilan:
         etab["ips"] = ips.get(uai)
         calculs.append(calculer_un(ctx, etab, inventaires.get(uai), sto.get(uai), maintenant))
     lignes = [c.ligne for c in calculs if c.ligne is not None]
-    agregats = calculer_agregats(calculs, quartiles)
+    agregats = calculer_agregats(calculs, quartiles, maintenant)
     if ecrire:
         with transaction.atomic():
             _ecrire_diagnostics(lignes)
@@ -576,6 +603,58 @@ def _quartiles_stockes() -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
     return {n: (Decimal(q[0]), Decimal(q[1]), Decimal(q[2])) for n, q in stockes.items()}
 
 
+def _deciles_territoires(
+    etab: dict[str, Any], agregats: list[Agregat]
+) -> dict[tuple[str, str, str], tuple[list[int], list[int]]]:
+    """The per-établissement values (rate, terminals per 100 pupils) of every touched territory but the nation.
+
+    One query over the région's adopted diagnostics covers its académie and département; the EPCI and the
+    collectivité have their own (small) query when they reach beyond the région. The nation's decile gap is
+    refreshed by the next full run only (its page says when it was computed).
+    """
+    voulus = {(a.echelon, a.code, a.niveau) for a in agregats if a.echelon != E.NATION}
+    if not voulus:
+        return {}
+    champs = {
+        E.REGION: "etablissement__departement__region_id",
+        E.ACADEMIE: "etablissement__academie_id",
+        E.DEPARTEMENT: "etablissement__departement_id",
+        E.EPCI: "etablissement__commune__epci_id",
+        E.COLLECTIVITE: "etablissement__collectivite_competente_id",
+    }
+    adoptees = Diagnostic.objects.filter(version__etat=EtatVersion.ADOPTEE)
+    colonnes = ("taux", "terminaux", "eleves", "etablissement__niveau", *champs.values())
+    lignes: list[tuple[Any, ...]] = []
+    region = etab.get("departement__region_id")
+    if region is not None:
+        lignes = list(adoptees.filter(etablissement__departement__region_id=region).values_list(*colonnes))
+    vus = {E.REGION, E.ACADEMIE, E.DEPARTEMENT} if region is not None else set()
+    for echelon, champ in ((E.EPCI, "commune__epci_id"), (E.COLLECTIVITE, "collectivite_competente_id")):
+        code = etab.get(champ)
+        if code is None:
+            continue
+        du_territoire = adoptees.filter(**{champs[echelon]: code})
+        if region is not None:
+            du_territoire = du_territoire.exclude(etablissement__departement__region_id=region)
+        lignes += list(du_territoire.values_list(*colonnes))
+        vus.add(echelon)
+    resultat: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
+    for cle in voulus:
+        if cle[0] not in vus:
+            continue
+        rang = colonnes.index(champs[cle[0]])
+        taux: list[int] = []
+        terminaux: list[int] = []
+        for ligne in lignes:
+            if str(ligne[rang]) != cle[1] or (cle[2] and ligne[3] != cle[2]):
+                continue
+            taux.append(int(ligne[0] * 10_000))
+            if ligne[2]:
+                terminaux.append(ligne[1] * 1000 // ligne[2])
+        resultat[cle] = (taux, terminaux)
+    return resultat
+
+
 def recalculer_etablissement(uai: str) -> Diagnostic | None:
     """Recompute one établissement after an edit and add the difference to its aggregates."""
     etab = Etablissement.objects.filter(uai=uai).values(*CHAMPS_ETAB).first()
@@ -603,21 +682,32 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
             filtre = Q()
             for ech, code, niv in cles:
                 filtre |= Q(echelon=ech, code=code, niveau=niv)
-            dimensions: dict[str, str] | None = None
-            for agregat in Agregat.objects.select_for_update().filter(filtre):
+            dimensions = dimensions_de({**etab, "ips": _dernier_ips([uai]).get(uai)}, _quartiles_stockes())
+            agregats = list(Agregat.objects.select_for_update().filter(filtre))
+            deciles = _deciles_territoires(etab, agregats)
+            maintenant = timezone.now()
+            for agregat in agregats:
                 agregat.synthese = {
                     nom: agregat.synthese.get(nom, 0) + d for nom, d in zip(engine.CHAMPS_SYNTHESE, delta, strict=True)
                 }
-                champs = ["synthese"]
-                if agregat.echelon in VENTILEES:
-                    if dimensions is None:
-                        dimensions = dimensions_de({**etab, "ips": _dernier_ips([uai]).get(uai)}, _quartiles_stockes())
-                    vent = agregat.ventilations
+                vent = agregat.ventilations
+                if any(dimension in vent for dimension in dimensions) or agregat.echelon in VENTILEES:
                     for dimension, valeur in dimensions.items():
                         groupes = vent.setdefault(dimension, {})
                         groupes[valeur] = list(map(add, groupes.get(valeur, [0] * len(delta)), delta))
-                    champs.append("ventilations")
-                agregat.save(update_fields=champs)
+                cle = (agregat.echelon, agregat.code, agregat.niveau)
+                if cle in deciles:
+                    taux, terminaux = deciles[cle]
+                    for nom, extremes, echelle in (
+                        ("deciles_taux", engine.decile_extremes(taux), 10_000),
+                        ("deciles_terminaux", engine.decile_extremes(terminaux), 10),
+                    ):
+                        if extremes is None:
+                            vent.pop(nom, None)
+                        else:
+                            vent[nom] = [str(Decimal(e) / echelle) for e in extremes]
+                    vent["deciles_le"] = maintenant.isoformat()
+                agregat.save(update_fields=["synthese", "ventilations"])
     return Diagnostic.objects.filter(etablissement_id=uai, version=version).first() if version else None
 
 

@@ -116,6 +116,10 @@ def sous_agregats(echelon: str, code: str, niveau: str = "") -> list[tuple[str, 
         ids = Collectivite.objects.filter(etablissements__departement_id=code).values_list("pk", flat=True).distinct()
         enfants = {str(c.pk): str(c) for c in Collectivite.objects.filter(pk__in=ids)}
         sous = Echelon.COLLECTIVITE
+    elif echelon == Echelon.EPCI:
+        ids = Collectivite.objects.filter(etablissements__commune__epci_id=code).values_list("pk", flat=True).distinct()
+        enfants = {str(c.pk): str(c) for c in Collectivite.objects.filter(pk__in=ids)}
+        sous = Echelon.COLLECTIVITE
     else:
         return []
     par_code: dict[str, list[Agregat]] = {}

@@ -6,6 +6,7 @@ Thin views: parse, check ``get_abilities``, call a selector or a service, render
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from decimal import Decimal
 from typing import Any
@@ -40,6 +41,8 @@ ACTIONS = {
 # Below this number of diagnosed établissements, a territory's figures are not shown to people who
 # may not read its inventories: they would expose a single school's inventory.
 SEUIL_DIFFUSION = 3
+# A decile of fewer than ten values is one établissement's own figure: not shown below this to the public.
+SEUIL_DECILES = 10
 
 
 def _etablissement(uai: str) -> Etablissement:
@@ -414,8 +417,10 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
             ]
             if valeurs:
                 ventilations.append({"titre": titre, "valeurs": valeurs})
-    deciles = agregat.ventilations.get("deciles_taux") if agregat and not masque else None
-    deciles_terminaux = agregat.ventilations.get("deciles_terminaux") if agregat and not masque else None
+    deciles_visibles = agregat is not None and not masque and (detail or synthese.diagnostiques >= SEUIL_DECILES)
+    deciles = agregat.ventilations.get("deciles_taux") if deciles_visibles else None
+    deciles_terminaux = agregat.ventilations.get("deciles_terminaux") if deciles_visibles else None
+    deciles_le = agregat.ventilations.get("deciles_le") if deciles_visibles else None
     return render(
         request,
         "diagnostics/territoire.html",
@@ -436,6 +441,8 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
             "ventilations": ventilations,
             "deciles": [Decimal(d) for d in deciles] if deciles else None,
             "deciles_terminaux": [Decimal(d) for d in deciles_terminaux] if deciles_terminaux else None,
+            "deciles_le": dt.datetime.fromisoformat(deciles_le) if deciles_le else None,
+            "seuil_deciles": SEUIL_DECILES,
             "bandes": [(libelle, getattr(synthese, cle)) for cle, libelle in engine.BANDES_DEBIT.items()]
             if synthese and not masque
             else [],
