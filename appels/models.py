@@ -396,3 +396,57 @@ class Paiement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} du dossier n° {self.dossier_id}"
+
+
+class Message(models.Model):
+    """A message of the thread between the applicant (the collectivité) and the instruction, on one dossier."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="messages")
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    de_l_instruction = models.BooleanField("écrit par l'instruction", default=False)
+    texte = models.TextField("message")
+    cree_le = models.DateTimeField("écrit le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "message"
+        ordering = ["dossier_id", "cree_le", "id"]
+
+    def __str__(self) -> str:
+        return f"Message sur le dossier n° {self.dossier_id}"
+
+
+class Annotation(models.Model):
+    """A private note of the instruction on a dossier: never shown to the applicant."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="annotations")
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    texte = models.TextField("annotation")
+    cree_le = models.DateTimeField("écrite le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "annotation privée"
+        verbose_name_plural = "annotations privées"
+        ordering = ["dossier_id", "cree_le", "id"]
+
+    def __str__(self) -> str:
+        return f"Annotation sur le dossier n° {self.dossier_id}"
+
+
+class Avis(models.Model):
+    """An opinion asked by the instruction from a named person or organisation (e.g. the DAN), with the answer."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="avis")
+    destinataire = models.CharField("avis demandé à", max_length=255)
+    question = models.TextField("question")
+    demande_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    demande_le = models.DateTimeField("demandé le", auto_now_add=True)
+    reponse = models.TextField("réponse", blank=True)
+    repondu_le = models.DateTimeField("répondu le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "avis"
+        verbose_name_plural = "avis"
+        ordering = ["dossier_id", "demande_le", "id"]
+
+    def __str__(self) -> str:
+        return f"Avis de {self.destinataire} sur le dossier n° {self.dossier_id}"

@@ -51,6 +51,13 @@ def abilities_for_dossier(user: Any, dossier: "Dossier") -> dict[str, bool]:
         "pay": instructeur and dossier.etat == "accepte",
         "convention": (scope.dne or own or instructeur) and dossier.etat == "accepte",
         "view_history": scope.dne or own or instructeur or ien,
+        # The thread between the applicant and the instruction: both sides write, the DNE reads.
+        "view_messages": scope.dne or own or instructeur,
+        "message": own or instructeur,
+        # Private to the instruction: never the applicant (nor the IEN, nor the schools).
+        "view_annotations": scope.dne or instructeur,
+        "annotate": instructeur,
+        "ask_avis": instructeur,
     }
 
 

@@ -21,13 +21,16 @@ from territoires.models import Academie, Collectivite, Etablissement
 
 from . import rules, selectors
 from .models import (
+    Annotation,
     AppelAProjets,
+    Avis,
     Dossier,
     Enveloppe,
     EtatDossier,
     EtatProjet,
     EtatRevision,
     LigneDepense,
+    Message,
     Paiement,
     Piece,
     Projet,
@@ -703,3 +706,113 @@ def paiement_solde(*, dossier: Dossier, acteur: Any, depenses_justifiees: Mappin
     )
     log_action(dossier, "appels.paiement.solde", actor=acteur, data={"montant": str(montant)})
     return paiement
+
+
+# --- Instruction: thread with the applicant, private annotations, avis, batch decisions ----------------------
+
+LONGUEUR_MAX_TEXTE = 5000
+
+
+def _texte(texte: str, champ: str, quoi: str) -> str:
+    texte = (texte or "").strip()
+    if not texte:
+        raise ValidationError({champ: f"Le texte {quoi} est vide."})
+    if len(texte) > LONGUEUR_MAX_TEXTE:
+        raise ValidationError({champ: f"Le texte {quoi} dépasse {LONGUEUR_MAX_TEXTE} caractères."})
+    return texte
+
+
+@transaction.atomic
+def message_envoyer(*, dossier: Dossier, acteur: Any, texte: str, de_l_instruction: bool) -> Message:
+    """A message of the thread between the collectivité and the instruction (both sides read it)."""
+    texte = _texte(texte, "texte", "du message")
+    message = Message.objects.create(
+        dossier=dossier,
+        auteur=acteur if getattr(acteur, "is_authenticated", False) else None,
+        de_l_instruction=de_l_instruction,
+        texte=texte,
+    )
+    log_action(dossier, "appels.message.envoye", actor=acteur, data={"message": message.pk})
+    return message
+
+
+@transaction.atomic
+def annotation_ajouter(*, dossier: Dossier, acteur: Any, texte: str) -> Annotation:
+    """A private note of the instruction. Audited on the annotation itself: the dossier's history, which the
+    applicant reads, does not even show that it exists."""
+    texte = _texte(texte, "texte", "de l'annotation")
+    annotation = Annotation.objects.create(
+        dossier=dossier, auteur=acteur if getattr(acteur, "is_authenticated", False) else None, texte=texte
+    )
+    log_action(annotation, "appels.annotation.ajoutee", actor=acteur, data={"dossier": dossier.pk})
+    return annotation
+
+
+@transaction.atomic
+def avis_demander(*, dossier: Dossier, acteur: Any, destinataire: str, question: str) -> Avis:
+    """Ask the opinion of a named person or organisation (e.g. « DAN de l'académie — Mme Le Goff »)."""
+    destinataire = (destinataire or "").strip()
+    if not destinataire:
+        raise ValidationError({"destinataire": "Indiquez à qui l'avis est demandé (personne ou organisation)."})
+    if len(destinataire) > 255:
+        raise ValidationError({"destinataire": "Le nom du destinataire dépasse 255 caractères."})
+    question = _texte(question, "question", "de la question")
+    avis = Avis.objects.create(
+        dossier=dossier,
+        destinataire=destinataire,
+        question=question,
+        demande_par=acteur if getattr(acteur, "is_authenticated", False) else None,
+    )
+    log_action(avis, "appels.avis.demande", actor=acteur, data={"dossier": dossier.pk, "destinataire": destinataire})
+    return avis
+
+
+@transaction.atomic
+def avis_repondre(*, avis: Avis, acteur: Any, reponse: str) -> Avis:
+    """Record the answer of the person asked (once)."""
+    avis = Avis.objects.select_for_update().get(pk=avis.pk)
+    if avis.repondu_le is not None:
+        raise ValidationError({"reponse": f"{avis.destinataire} a déjà répondu à cette demande d'avis."})
+    avis.reponse = _texte(reponse, "reponse", "de la réponse")
+    avis.repondu_le = timezone.now()
+    avis.save(update_fields=["reponse", "repondu_le"])
+    log_action(avis, "appels.avis.repondu", actor=acteur, data={"dossier": avis.dossier_id})
+    return avis
+
+
+DECISIONS_EN_LOT = ("accepter", "refuser")
+
+
+def dossiers_decider_en_lot(
+    *, dossiers: Sequence[Dossier], acteur: Any, decision: str, motif: str = ""
+) -> list[Dossier]:
+    """Accept or refuse several dossiers at once, each through its own service (envelope locked and checked for
+    each): all of them, or none — the first refusal of a service cancels the whole batch, with every reason."""
+    if decision not in DECISIONS_EN_LOT:
+        raise ValidationError({"decision": f"Décision inconnue « {decision} » : accepter ou refuser."})
+    if not dossiers:
+        raise ValidationError({"dossiers": "Sélectionnez au moins un dossier."})
+    if decision == "refuser":
+        _motif_obligatoire(motif, "du refus")
+    erreurs: list[str] = []
+    decides: list[Dossier] = []
+    with transaction.atomic():
+        for dossier in sorted(dossiers, key=lambda d: d.pk):
+            if not dossier.get_abilities(acteur)["decide"]:
+                erreurs.append(f"Dossier n° {dossier.pk} : vous ne décidez pas des dossiers de cette académie.")
+                continue
+            try:
+                if decision == "accepter":
+                    decides.append(dossier_accepter(dossier=dossier, acteur=acteur))
+                else:
+                    decides.append(dossier_refuser(dossier=dossier, acteur=acteur, motif=motif))
+            except ValidationError as exc:
+                messages = (
+                    [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
+                )
+                erreurs += [f"Dossier n° {dossier.pk} : {m}" for m in messages]
+        if erreurs:
+            raise ValidationError(
+                [f"Aucune décision enregistrée : le lot de {len(dossiers)} dossier(s) est annulé.", *erreurs]
+            )
+    return decides

@@ -45,6 +45,7 @@ LIBELLES_ACTIONS = {
     "appels.projet.retire": "Projet d'école retiré",
     "appels.projet.redige": "Projet pédagogique rédigé par l'école",
     "appels.piece.ajoutee": "Pièce ajoutée",
+    "appels.message.envoye": "Message envoyé",
     "appels.paiement.avance": "Avance versée",
     "appels.paiement.solde": "Solde versé",
 }
@@ -284,6 +285,10 @@ def dossier(request: HttpRequest, pk: int) -> HttpResponse:
             "historique": [(e, LIBELLES_ACTIONS.get(e.action, e.action)) for e in history_of(dossier)[:50]],
             "paiements": list(dossier.paiements.all()),
             "volets": rules.VOLETS,
+            # Only what the person may see reaches the template: no annotation nor avis for the applicant.
+            "fil": list(dossier.messages.select_related("auteur")) if abilities["view_messages"] else [],
+            "annotations": list(dossier.annotations.select_related("auteur")) if abilities["view_annotations"] else [],
+            "avis": list(dossier.avis.all()) if abilities["view_annotations"] else [],
             "breadcrumb": _crumbs(("Dossiers", "/appels/dossiers/"), (f"Dossier n° {dossier.pk}", None)),
         },
     )
@@ -403,6 +408,79 @@ def dossier_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         dossier.refresh_from_db()
         messages.success(request, f"Dossier n° {dossier.pk} : {dossier.get_etat_display().lower()}.")
     return redirect(dossier.get_absolute_url())
+
+
+# What may be written in the exchanges of a dossier: (ability needed, success message).
+ECHANGES: dict[str, tuple[str, str]] = {
+    "message": ("message", "Message envoyé."),
+    "annotation": ("annotate", "Annotation enregistrée (visible de l'instruction seulement)."),
+    "avis": ("ask_avis", "Demande d'avis enregistrée."),
+    "reponse-avis": ("ask_avis", "Réponse enregistrée."),
+}
+
+
+@login_required
+@require_POST
+def dossier_echange(request: HttpRequest, pk: int, quoi: str) -> HttpResponse:
+    """The thread with the applicant, the instruction's private annotations, the avis asked and their answers."""
+    dossier, abilities = _dossier(request, pk)
+    if quoi not in ECHANGES:
+        raise Http404("Échange inconnu.")
+    ability, succes = ECHANGES[quoi]
+    if not abilities[ability]:
+        raise PermissionDenied("Vous ne pouvez pas écrire ici sur ce dossier.")
+    try:
+        if quoi == "message":
+            services.message_envoyer(
+                dossier=dossier,
+                acteur=request.user,
+                texte=request.POST.get("texte", ""),
+                de_l_instruction=abilities["instruct"],
+            )
+        elif quoi == "annotation":
+            services.annotation_ajouter(dossier=dossier, acteur=request.user, texte=request.POST.get("texte", ""))
+        elif quoi == "avis":
+            services.avis_demander(
+                dossier=dossier,
+                acteur=request.user,
+                destinataire=request.POST.get("destinataire", ""),
+                question=request.POST.get("question", ""),
+            )
+        else:
+            avis = get_object_or_404(dossier.avis, pk=request.POST.get("avis") or 0)
+            services.avis_repondre(avis=avis, acteur=request.user, reponse=request.POST.get("reponse", ""))
+    except ValidationError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+    else:
+        messages.success(request, succes)
+    return redirect(dossier.get_absolute_url())
+
+
+@login_required
+@require_POST
+def instruction_lot(request: HttpRequest, code: str) -> HttpResponse:
+    """Accept or refuse the dossiers selected on the instruction page, all of them or none."""
+    appel = _appel(code)
+    scope = scope_of(request.user)
+    if not scope.academies:
+        raise PermissionDenied("Réservé aux instructeurs académiques.")
+    ids = [int(i) for i in request.POST.getlist("dossiers") if i.isdigit()][:1000]
+    choisis = list(Dossier.objects.filter(appel=appel, pk__in=ids).select_related("revision", "appel"))
+    try:
+        decides = services.dossiers_decider_en_lot(
+            dossiers=choisis,
+            acteur=request.user,
+            decision=request.POST.get("decision", ""),
+            motif=request.POST.get("motif", ""),
+        )
+    except ValidationError as exc:
+        for m in _messages(exc):
+            messages.error(request, m)
+    else:
+        verbe = "acceptés" if request.POST.get("decision") == "accepter" else "refusés"
+        messages.success(request, f"{len(decides)} dossier(s) {verbe} : " + ", ".join(f"n° {d.pk}" for d in decides))
+    return redirect("appels:instruction", code=appel.code)
 
 
 @login_required
@@ -668,6 +746,8 @@ def instruction(request: HttpRequest, code: str) -> HttpResponse:
             "appel": appel,
             "bilans": bilans,
             "enveloppes": list(enveloppes),
+            "decide": bool(scope.academies),
+            "academies_decidees": scope.academies,
             "breadcrumb": _crumbs((appel.titre, appel.get_absolute_url()), ("Instruction", None)),
         },
     )
