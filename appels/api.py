@@ -4,22 +4,28 @@ The simulator needs no account: it runs the funding engine of the appel's publis
 schools and expenses sent, and returns the subsidy with the same explanation as a dossier's.
 """
 
+import base64
+import binascii
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import permissions, routers, serializers, throttling, viewsets
+from rest_framework import permissions, routers, serializers, status, throttling, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from territoires.models import Etablissement
+from comptes.permissions import scope_of
+from territoires.models import Collectivite, Etablissement
 
-from . import rules, selectors
+from . import rules, selectors, services
 from .models import AppelAProjets, Dossier, Projet, Revision
 
 MAX_ETABLISSEMENTS = 500
@@ -200,64 +206,6 @@ class RetenuSerializer(serializers.Serializer):
     montant_accorde = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class AppelViewSet(viewsets.ReadOnlyModelViewSet):
-    """Les appels à projets publiés, avec leurs règles d'éligibilité et de financement en vigueur."""
-
-    serializer_class = AppelSerializer
-    lookup_field = "code"
-    pagination_class = None
-    throttle_classes = [throttling.AnonRateThrottle, throttling.UserRateThrottle]
-
-    def get_queryset(self) -> QuerySet[AppelAProjets]:
-        return selectors.appels_publies()
-
-    @extend_schema(request=SimulationSerializer, responses=ResultatSimulationSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[permissions.AllowAny])
-    def simulation(self, request: Request, code: str) -> Response:
-        """Estimer la subvention d'un projet (sans compte) : écoles (classes, élèves) et dépenses par volet.
-
-        Même moteur et même explication que pour un dossier déposé. Les paramètres non confirmés de
-        l'appel sont rappelés avec leur source.
-        """
-        appel = self.get_object()
-        revision = appel.revision_publiee()
-        if revision is None:
-            raise Http404("Appel sans révision publiée.")
-        entree = SimulationSerializer(data=request.data)
-        entree.is_valid(raise_exception=True)
-        return Response(ResultatSimulationSerializer(simuler(revision, entree.validated_data["etablissements"])).data)
-
-    @extend_schema(responses=RetenuSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def retenus(self, request: Request, code: str) -> Response:
-        """Les dossiers retenus par académie, avec le montant maximum de subvention alloué (données ouvertes)."""
-        appel = self.get_object()
-        donnees = [
-            {
-                "academie": d.academie_id,
-                "collectivite": d.collectivite.nom,
-                "siren": d.collectivite.siren,
-                "etablissements": [p.etablissement_id for p in d.projets.all()],
-                "montant_accorde": d.montant_accorde,
-            }
-            for d in selectors.dossiers_retenus(appel)
-        ]
-        return Response(RetenuSerializer(donnees, many=True).data)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("uai", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True, many=True)],
-        responses=EligibiliteSerializer(many=True),
-    )
-    @action(detail=True, methods=["get"])
-    def eligibilite(self, request: Request, code: str) -> Response:
-        """L'éligibilité d'établissements (par UAI) à l'appel, avec la raison de chaque refus."""
-        appel = self.get_object()
-        revision = appel.revision_publiee()
-        if revision is None:
-            raise Http404("Appel sans révision publiée.")
-        return Response(EligibiliteSerializer(eligibilite_json(revision, _uais(request)), many=True).data)
-
-
 class ProjetApiSerializer(ModelSerializer):
     uai = serializers.CharField(source="etablissement_id")
     etablissement = serializers.CharField(source="etablissement.nom")
@@ -296,6 +244,128 @@ class DossierApiSerializer(ModelSerializer):
             "decide_le",
             "projets",
         ]
+
+
+class LigneDepotSerializer(serializers.Serializer):
+    volet = serializers.ChoiceField(choices=list(rules.VOLETS), required=False, allow_blank=True)
+    item_code = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    libelle = serializers.CharField(max_length=255)
+    quantite = serializers.IntegerField(min_value=1, max_value=100000)
+    prix_unitaire = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+
+
+class ProjetDepotSerializer(serializers.Serializer):
+    uai = serializers.CharField(max_length=8)
+    classes = serializers.IntegerField(min_value=0, max_value=1000)
+    eleves = serializers.IntegerField(min_value=0, max_value=10000)
+    projet_pedagogique = serializers.CharField(max_length=20000)
+    lignes = LigneDepotSerializer(many=True)
+
+
+class DepotSerializer(serializers.Serializer):
+    cle_idempotence = serializers.CharField(
+        max_length=64, help_text="Clé choisie par le client : une reprise avec la même clé renvoie le même dossier."
+    )
+    collectivite = serializers.IntegerField(help_text="Identifiant de la collectivité qui dépose.")
+    projets = ProjetDepotSerializer(many=True)
+    devis = serializers.CharField(help_text="Le devis, fichier PDF encodé en base64 (10 Mo au plus).")
+
+    def validate_devis(self, valeur: str) -> SimpleUploadedFile:
+        try:
+            contenu = base64.b64decode(valeur, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("Le devis doit être un PDF encodé en base64.") from None
+        return SimpleUploadedFile("devis.pdf", contenu, content_type="application/pdf")
+
+
+class AppelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Les appels à projets publiés, avec leurs règles d'éligibilité et de financement en vigueur."""
+
+    serializer_class = AppelSerializer
+    lookup_field = "code"
+    pagination_class = None
+    throttle_classes = [throttling.AnonRateThrottle, throttling.UserRateThrottle]
+
+    def get_queryset(self) -> QuerySet[AppelAProjets]:
+        return selectors.appels_publies()
+
+    @extend_schema(request=SimulationSerializer, responses=ResultatSimulationSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.AllowAny])
+    def simulation(self, request: Request, code: str) -> Response:
+        """Estimer la subvention d'un projet (sans compte) : écoles (classes, élèves) et dépenses par volet.
+
+        Même moteur et même explication que pour un dossier déposé. Les paramètres non confirmés de
+        l'appel sont rappelés avec leur source.
+        """
+        appel = self.get_object()
+        revision = appel.revision_publiee()
+        if revision is None:
+            raise Http404("Appel sans révision publiée.")
+        entree = SimulationSerializer(data=request.data)
+        entree.is_valid(raise_exception=True)
+        return Response(ResultatSimulationSerializer(simuler(revision, entree.validated_data["etablissements"])).data)
+
+    @extend_schema(request=DepotSerializer, responses={200: DossierApiSerializer, 201: DossierApiSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def depots(self, request: Request, code: str) -> Response:
+        """Déposer un dossier complet en une requête (projets des écoles, lignes de dépense, devis).
+
+        Réservé aux agents de la collectivité. Idempotent : une reprise avec la même ``cle_idempotence``
+        renvoie le dossier déjà déposé (200) au lieu d'en créer un second (201).
+        """
+        appel = self.get_object()
+        entree = DepotSerializer(data=request.data)
+        entree.is_valid(raise_exception=True)
+        donnees = entree.validated_data
+        if donnees["collectivite"] not in scope_of(request.user).collectivites:
+            raise PermissionDenied("Vous n'agissez pas pour cette collectivité.")
+        collectivite = Collectivite.objects.get(pk=donnees["collectivite"])
+        try:
+            dossier, cree = services.dossier_deposer_en_une_fois(
+                appel=appel,
+                collectivite=collectivite,
+                acteur=request.user,
+                cle_idempotence=donnees["cle_idempotence"],
+                projets=donnees["projets"],
+                devis=donnees["devis"],
+            )
+        except DjangoValidationError as exc:
+            erreurs = exc.message_dict if hasattr(exc, "error_dict") else {"dossier": exc.messages}
+            raise APIValidationError(erreurs) from None
+        dossier = selectors.dossier_complet(dossier.pk)
+        return Response(
+            DossierApiSerializer(dossier).data, status=status.HTTP_201_CREATED if cree else status.HTTP_200_OK
+        )
+
+    @extend_schema(responses=RetenuSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def retenus(self, request: Request, code: str) -> Response:
+        """Les dossiers retenus par académie, avec le montant maximum de subvention alloué (données ouvertes)."""
+        appel = self.get_object()
+        donnees = [
+            {
+                "academie": d.academie_id,
+                "collectivite": d.collectivite.nom,
+                "siren": d.collectivite.siren,
+                "etablissements": [p.etablissement_id for p in d.projets.all()],
+                "montant_accorde": d.montant_accorde,
+            }
+            for d in selectors.dossiers_retenus(appel)
+        ]
+        return Response(RetenuSerializer(donnees, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("uai", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True, many=True)],
+        responses=EligibiliteSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def eligibilite(self, request: Request, code: str) -> Response:
+        """L'éligibilité d'établissements (par UAI) à l'appel, avec la raison de chaque refus."""
+        appel = self.get_object()
+        revision = appel.revision_publiee()
+        if revision is None:
+            raise Http404("Appel sans révision publiée.")
+        return Response(EligibiliteSerializer(eligibilite_json(revision, _uais(request)), many=True).data)
 
 
 class DossierViewSet(viewsets.ReadOnlyModelViewSet):

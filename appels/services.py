@@ -816,3 +816,49 @@ def dossiers_decider_en_lot(
                 [f"Aucune décision enregistrée : le lot de {len(dossiers)} dossier(s) est annulé.", *erreurs]
             )
     return decides
+
+
+@transaction.atomic
+def dossier_deposer_en_une_fois(
+    *,
+    appel: AppelAProjets,
+    collectivite: Collectivite,
+    acteur: Any,
+    cle_idempotence: str,
+    projets: Sequence[Mapping[str, Any]],
+    devis: UploadedFile,
+) -> tuple[Dossier, bool]:
+    """Create, fill (projets, lines, quote) and deposit a dossier in one transaction (the API's deposit).
+
+    Idempotent on ``cle_idempotence``: a retry of a deposit already done returns the same dossier and
+    ``False``; a failure leaves nothing behind, so the retry starts again from scratch.
+    """
+    dossier, cree = dossier_creer(
+        appel=appel, collectivite=collectivite, acteur=acteur, cle_idempotence=cle_idempotence
+    )
+    if not cree and dossier.etat != E.BROUILLON:
+        return dossier, False
+    if not projets:
+        raise ValidationError({"projets": "Ajoutez le projet d'au moins une école."})
+    uais = [str(p["uai"]).strip().upper() for p in projets]
+    etablissements = Etablissement.objects.in_bulk(uais)
+    for i, (uai, projet) in enumerate(zip(uais, projets, strict=True), start=1):
+        if uai not in etablissements:
+            raise ValidationError({"projets": f"Projet {i} : UAI « {uai} » inconnu."})
+        try:
+            dossier_enregistrer_projet(
+                dossier=dossier,
+                acteur=acteur,
+                etablissement=etablissements[uai],
+                projet_pedagogique=projet["projet_pedagogique"],
+                classes=projet.get("classes"),
+                eleves=projet.get("eleves"),
+                lignes=projet["lignes"],
+            )
+        except ValidationError as exc:
+            messages = (
+                [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
+            )
+            raise ValidationError({"projets": [f"Projet {i} ({uai}) : {m}" for m in messages]}) from None
+    dossier_ajouter_piece(dossier=dossier, acteur=acteur, code="devis", fichier=devis)
+    return dossier_deposer(dossier=dossier, acteur=acteur), True
