@@ -17,6 +17,7 @@ from .readers import Erreurs
 
 # Caches of values already checked (the national files repeat them a lot): only valid values are stored.
 UAI_VALIDES: set[str] = set()
+COMMUNES_VALIDES: set[str] = set()
 _DEPARTEMENTS: dict[str, str] = {}
 RENTREES: dict[str, str] = {}
 _DECIMAUX: dict[tuple[str, str], Decimal] = {}
@@ -51,10 +52,14 @@ class Contexte:
             if requis:
                 self.erreur(colonne, "code commune INSEE manquant")
             return None
+        if valeur in COMMUNES_VALIDES:
+            return valeur
         code = valeur.upper()
         if not code_commune_valide(code):
             self.erreur(colonne, f"code commune INSEE « {valeur} » invalide (5 caractères, 2A/2B en Corse)")
             return None
+        if code == valeur:
+            COMMUNES_VALIDES.add(code)
         return code
 
     def departement(self, valeur: str, colonne: str = "code_departement") -> str | None:
@@ -113,10 +118,13 @@ class Contexte:
         if not valeur:
             return None
         try:
-            nombre = float(valeur.replace(",", "."))
+            nombre = float(valeur)  # without a comma, the same as below: no replace() for most values
         except ValueError:
-            self.erreur(colonne, f"coordonnée attendue, lu « {valeur} »")
-            return None
+            try:
+                nombre = float(valeur.replace(",", "."))
+            except ValueError:
+                self.erreur(colonne, f"coordonnée attendue, lu « {valeur} »")
+                return None
         if not -borne <= nombre <= borne:
             self.erreur(colonne, f"coordonnée hors limites : {valeur}")
             return None

@@ -1,10 +1,12 @@
 """The whole import: locate or download the files, check them all, then write everything in one transaction."""
 
+import gc
 import hashlib
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,20 @@ def _liberer(collectivites: dict[str, dict[str, Any]]) -> None:
             models.Collectivite.objects.filter(pk__in=liberes[debut : debut + 500]).update(**{champ: None})
 
 
+@contextmanager
+def _sans_ramasse_miettes() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: the import allocates a million dicts and tuples that live until its
+    end (no cycles among them), and each full collection would walk all of them again (a third of the CPU time of a
+    national import). Reference counting still frees everything as usual."""
+    actif = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if actif:
+            gc.enable()
+
+
 def importer(
     chemins: dict[str, Path],
     *,
@@ -121,6 +137,17 @@ def importer(
     etape: Etape | None = None,
 ) -> Rapport:
     """Import the datasets of ``chemins`` (code → file). Raises ``ErreurImport`` and writes nothing on bad input."""
+    with _sans_ramasse_miettes():
+        return _importer(chemins, departements=departements, force=force, etape=etape)
+
+
+def _importer(
+    chemins: dict[str, Path],
+    *,
+    departements: set[str] | None,
+    force: bool,
+    etape: Etape | None,
+) -> Rapport:
     rapport = Rapport()
 
     def annoncer(texte: str) -> None:
