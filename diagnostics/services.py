@@ -54,6 +54,78 @@ def catalogue_charger_initial() -> tuple[Catalogue, bool]:
     return catalogue, True
 
 
+CHAMPS_PRIX_EDITABLES = ("bas", "typique", "haut", "source", "date_source", "non_confirme")
+
+
+def catalogue_publier(
+    *,
+    user: Any,
+    titre: str,
+    publie_le: dt.date,
+    notes: str = "",
+    modifications: Mapping[str, Mapping[str, Any]],
+) -> Catalogue:
+    """Publish a new catalogue version: a copy of the current one with ``modifications`` (item code → fields).
+
+    Every diagnostic is then priced again with it (national recomputation, in the background); older
+    diagnostics keep saying which version priced them until then. Raises ``ValidationError`` naming the
+    item and the field; nothing is written then.
+    """
+    courant = Catalogue.objects.order_by("-numero").first()
+    if courant is None:
+        raise ValidationError("Aucun catalogue en vigueur à copier.")
+    if not titre.strip():
+        raise ValidationError("Titre : obligatoire.")
+    prix = {p.item_code: p for p in courant.prix.all()}
+    erreurs = []
+    for code, champs in modifications.items():
+        if code not in prix:
+            erreurs.append(f"Item « {code} » : absent du catalogue en vigueur.")
+            continue
+        inconnus = set(champs) - set(CHAMPS_PRIX_EDITABLES)
+        if inconnus:
+            erreurs.append(f"Item « {code} » : champ(s) non modifiable(s) {', '.join(sorted(inconnus))}.")
+            continue
+        valeurs = {nom: champs.get(nom, getattr(prix[code], nom)) for nom in ("bas", "typique", "haut")}
+        for nom, valeur in valeurs.items():
+            if valeur is not None and valeur < 0:
+                erreurs.append(f"Item « {code} », prix {nom} : doit être positif ou nul.")
+        bornes = [v for v in (valeurs["bas"], valeurs["typique"], valeurs["haut"]) if v is not None]
+        if bornes != sorted(bornes):
+            erreurs.append(f"Item « {code} » : il faut bas ≤ typique ≤ haut.")
+    if erreurs:
+        raise ValidationError(erreurs)
+    with transaction.atomic():
+        nouveau = Catalogue.objects.create(
+            numero=courant.numero + 1, titre=titre.strip(), notes=notes.strip(), publie_le=publie_le
+        )
+        copies = []
+        for code, p in prix.items():
+            copie = Prix(
+                catalogue=nouveau,
+                **{f.name: getattr(p, f.name) for f in Prix._meta.concrete_fields if f.name not in ("id", "catalogue")},
+            )
+            for nom, valeur in modifications.get(code, {}).items():
+                setattr(copie, nom, valeur)
+            copies.append(copie)
+        Prix.objects.bulk_create(copies)
+        modifies = {
+            code: {nom: str(v) if v is not None else None for nom, v in champs.items()}
+            for code, champs in modifications.items()
+            if any(getattr(prix[code], nom) != v for nom, v in champs.items())
+        }
+        log_action(
+            nouveau,
+            "diagnostics.catalogue.publie",
+            actor=user,
+            data={"numero": nouveau.numero, "depuis": courant.numero, "modifies": modifies},
+        )
+        from .tasks import recalculer_tout_tache
+
+        transaction.on_commit(recalculer_tout_tache.enqueue)
+    return nouveau
+
+
 def prix_collectivite_definir(
     *, collectivite: Collectivite, item_code: str, montant: Decimal, source: str, date: dt.date, user: Any
 ) -> PrixCollectivite:

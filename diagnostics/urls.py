@@ -11,4 +11,5 @@ urlpatterns = [
     path("diagnostics/import/", views.importer, name="importer"),
     path("diagnostics/import/modele/", views.modele, name="modele"),
     path("diagnostics/catalogue/", views.catalogue, name="catalogue"),
+    path("diagnostics/catalogue/nouvelle-version/", views.catalogue_publier, name="catalogue_publier"),
 ]

@@ -461,6 +461,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     établissements, whose diagnostics are priced again.
     """
     courant = selectors.catalogue_courant()
+    numero = request.GET.get("version", "").strip()
+    if numero.isdigit() and len(numero) < 7:
+        courant = get_object_or_404(Catalogue, numero=int(numero))
     prix = list(courant.prix.all()) if courant else []
     fmt = export_format(request)
     if fmt:
@@ -518,8 +521,97 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "catalogue": courant,
             "prix": prix,
             "versions": Catalogue.objects.all(),
+            "en_vigueur": selectors.catalogue_courant(),
+            "peut_publier": scope.dne,
             "negocies": negocies,
             "form": form,
             "breadcrumb": [("Diagnostics", reverse("diagnostics:nation")), ("Catalogue de prix", None)],
+        },
+    )
+
+
+def _prix_saisis(request: HttpRequest, prix: list[Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The edited fields of each price of the form (only those that differ), or French errors naming them."""
+    modifications: dict[str, dict[str, Any]] = {}
+    erreurs = []
+    for p in prix:
+        champs: dict[str, Any] = {}
+        for nom in ("bas", "typique", "haut"):
+            brut = request.POST.get(f"{nom}-{p.item_code}", "").strip().replace(",", ".").replace(" ", "")
+            try:
+                valeur = Decimal(brut).quantize(Decimal("0.01")) if brut else None
+            except ArithmeticError:
+                erreurs.append(f"{p.libelle}, prix {nom} : « {brut} » n'est pas un montant.")
+                continue
+            if valeur is not None and not valeur.is_finite():
+                erreurs.append(f"{p.libelle}, prix {nom} : « {brut} » n'est pas un montant.")
+                continue
+            champs[nom] = valeur
+        champs["source"] = request.POST.get(f"source-{p.item_code}", "").strip()
+        champs["date_source"] = request.POST.get(f"date_source-{p.item_code}", "").strip()[:60]
+        champs["non_confirme"] = request.POST.get(f"non_confirme-{p.item_code}") == "on"
+        changes = {nom: v for nom, v in champs.items() if getattr(p, nom) != v}
+        if changes:
+            modifications[p.item_code] = changes
+    return modifications, erreurs
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def catalogue_publier(request: HttpRequest) -> HttpResponse:
+    """The DNE publishes a new catalogue version: a copy of the current one with edited prices, sources and dates."""
+    if not scope_of(request.user).dne:
+        raise PermissionDenied("Seule la DNE publie une nouvelle version du catalogue de prix.")
+    courant = selectors.catalogue_courant()
+    if courant is None:
+        raise Http404("Aucun catalogue en vigueur.")
+    prix = list(courant.prix.all())
+    erreurs: list[str] = []
+    titre = f"Catalogue de prix, version {courant.numero + 1}"
+    notes = ""
+    date = timezone.localdate().isoformat()
+    if request.method == "POST":
+        titre = request.POST.get("titre", "").strip()
+        notes = request.POST.get("notes", "").strip()
+        date = request.POST.get("publie_le", "").strip()
+        modifications, erreurs = _prix_saisis(request, prix)
+        try:
+            publie_le = dt.date.fromisoformat(date)
+        except ValueError:
+            erreurs.append("En vigueur depuis : date attendue (AAAA-MM-JJ).")
+        if not erreurs:
+            try:
+                nouveau = services.catalogue_publier(
+                    user=request.user, titre=titre, notes=notes, publie_le=publie_le, modifications=modifications
+                )
+            except ValidationError as exc:
+                erreurs = list(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    f"Version {nouveau.numero} du catalogue publiée ({len(modifications)} prix modifié(s)) ; "
+                    "les diagnostics sont recalculés avec ces prix.",
+                )
+                return redirect("diagnostics:catalogue")
+        # Show what was typed, not the stored prices.
+        for p in prix:
+            for nom in ("bas", "typique", "haut", "source", "date_source"):
+                setattr(p, nom, request.POST.get(f"{nom}-{p.item_code}", ""))
+            p.non_confirme = request.POST.get(f"non_confirme-{p.item_code}") == "on"
+    return render(
+        request,
+        "diagnostics/catalogue_publier.html",
+        {
+            "catalogue": courant,
+            "prix": prix,
+            "erreurs": erreurs,
+            "titre": titre,
+            "notes": notes,
+            "date": date,
+            "breadcrumb": [
+                ("Diagnostics", reverse("diagnostics:nation")),
+                ("Catalogue de prix", reverse("diagnostics:catalogue")),
+                ("Nouvelle version", None),
+            ],
         },
     )
