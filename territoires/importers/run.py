@@ -262,7 +262,7 @@ def _importer(
         rapport.comptes["Établissements"] = synchroniser(
             models.Etablissement,
             ("uai",),
-            dict(sorted(scolaire.etablissements.items())),  # type: ignore[arg-type]
+            {uai: scolaire.etablissements[uai] for uai in sorted(scolaire.etablissements)},  # type: ignore[arg-type]
         )  # type: ignore[arg-type]
         annoncer("Écriture des effectifs et des IPS")
         effectifs = {
@@ -278,7 +278,11 @@ def _importer(
             valeurs["source_id"] = source_ids[valeurs["source_id"]]
         # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
         rapport.comptes["IPS"] = synchroniser(
-            models.IPS, ("etablissement_id", "rentree"), dict(sorted(scolaire.ips.items()))
+            models.IPS,
+            ("etablissement_id", "rentree"),
+            # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
+            # plain strings (sorting the tuples took 0.3 s).
+            {cle: scolaire.ips[cle] for cle in sorted(scolaire.ips, key="".join)},
         )  # type: ignore[arg-type]
         annoncer("Collectivités compétentes")
         # The établissements just written are resolved; the others only change if a competence did.
