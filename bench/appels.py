@@ -1,7 +1,7 @@
 """Benchmark of the appels à projets: the whole SNÉÉ campaign through the rules, and one decision.
 
-``python -m bench.appels [--dossiers 7182] [--decisions 30] [--seed 2026]`` prints figures and ratios; it never
-asserts.
+``python -m bench.appels [--dossiers 7182] [--decisions 30] [--seed 2026] [--afflux 7182] [--clients 32]
+[--workers 4]`` prints figures and ratios; it never asserts (``--afflux 0`` leaves the surge out).
 
 Figures:
 
@@ -17,6 +17,11 @@ Figures:
   envelope check and update, audit entry) on a fresh SQLite database with production-like settings;
   median and maximum over ``--decisions`` dossiers; target ≤ 50 ms. Baseline: one audited save of a
   dossier row in a transaction (the floor of any write).
+- **deadline surge** (``bench/appels_afflux.py``): gunicorn (``--workers``) on 127.0.0.1 over a fresh database
+  (SQLite; PostgreSQL when ``DATABASE_URL`` points to it), ``--clients`` agents logged in through the form deposit
+  ``--afflux`` dossiers through ``POST /api/v1/appels/<code>/depots/`` at once (retries and double clicks with the
+  same idempotency key); throughput and p95 latency (target ≤ 300 ms), then the database is checked: exactly that
+  many dossiers, none twice, none lost, no envelope exceeded.
 """
 
 from __future__ import annotations
@@ -233,6 +238,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dossiers", type=int, default=DOSSIERS_SNEE)
     parser.add_argument("--decisions", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--afflux", type=int, default=DOSSIERS_SNEE, help="dossiers of the deadline surge (0: none)")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args(argv)
 
     tmpdir = Path(tempfile.mkdtemp(prefix="socle-bench-appels-"))
@@ -245,6 +253,12 @@ def main(argv: list[str]) -> int:
         )
         print(f"Campaign: {args.dossiers} dossiers…", flush=True)
         secondes, baseline, ecoles, eligibles, total = run_campagne(args.dossiers, args.seed)
+        afflux = None
+        if args.afflux > 0:
+            from bench.appels_afflux import run_afflux
+
+            (tmpdir / "afflux").mkdir()
+            afflux = run_afflux(args.afflux, args.clients, args.workers, tmpdir / "afflux")
     finally:
         from django.db import connections
 
@@ -292,11 +306,54 @@ def main(argv: list[str]) -> int:
         f"subsidy of every dossier; {non_eligibles_db:,} schools found non-eligible; total {total_db:,.2f} €."
     )
     notes.append(f"Decisions: {len(decisions)} dossiers of 3 schools each, SQLite, production-like settings.")
+    if afflux is not None:
+        rows += afflux_rows(afflux, args)
+        c = afflux["controle"]
+        notes.append(
+            f"Surge ({afflux['moteur']}, gunicorn {args.workers} workers, {args.clients} clients, loopback): "
+            f"{afflux['requetes']:,} requests in {afflux['secondes']:.1f} s, median {afflux['p50']:.0f} ms; "
+            f"{afflux['crees']:,} created, {afflux['rejoues']:,} replays answered with the same dossier, "
+            f"{afflux['reprises']:,} retries after an error, {len(afflux['echecs'])} failures"
+            + (f" (first: {afflux['echecs'][0]})" if afflux["echecs"] else "")
+            + f". Database: {c['dossiers']:,} dossiers, {c['deposes']:,} deposited, {c['cles_en_double']} keys twice, "
+            f"{c['collectivites_en_double']} collectivités twice, {c['sans_projet']} without projet, "
+            f"{c['enveloppes_depassees']} envelopes exceeded."
+        )
     print()
     print_table(rows)
     for note in notes:
         print(f"- {note}")
     return 0
+
+
+def afflux_rows(afflux: dict, args: argparse.Namespace) -> list[Row]:
+    c = afflux["controle"]
+    exact = (
+        c["dossiers"] == c["deposes"] == args.afflux
+        and not (c["cles_en_double"] or c["collectivites_en_double"] or c["sans_projet"] or c["enveloppes_depassees"])
+        and not afflux["echecs"]
+    )
+    return [
+        Row(
+            f"Surge: {args.afflux:,} deposits, {args.clients} clients ({afflux['moteur']})",
+            f"{afflux['debit']:.1f} dossiers/s",
+            f"{afflux['secondes']:.0f} s in all",
+            "",
+            "",
+            "",
+        ),
+        Row(
+            "Surge: p95 latency",
+            f"{afflux['p95']:.0f} ms",
+            f"median {afflux['p50']:.0f} ms",
+            "",
+            "≤ 300 ms",
+            verdict(afflux["p95"] <= 300),
+        ),
+        Row(
+            "Surge: dossiers in the database", f"{c['dossiers']:,}", "", "", f"exactly {args.afflux:,}", verdict(exact)
+        ),
+    ]
 
 
 if __name__ == "__main__":
