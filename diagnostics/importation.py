@@ -26,6 +26,7 @@ import csv
 import io
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import tablib
 
@@ -93,6 +94,8 @@ class Lecture:
     erreurs: list[tuple[int, str]] = field(default_factory=list)
     # « remplacement »: the file replaces the établissements' lines; « glpi »: reconciled by serial number.
     mode: str = "remplacement"
+    # Assets read but not counted by the socle (GLPI: computer monitors, switches…), with the reason.
+    ignores: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def valide(self) -> bool:
@@ -263,6 +266,17 @@ CHASSIS = {
     },
 }
 IMPRIMANTE = {"ecole": "direction-imprimante", "second_degre": "imprimante-reseau"}
+# Collective displays (projectors, interactive screens) and Wi-Fi access points. A Wi-Fi access point is kept as a
+# line of the référentiel's connection item; the engine counts connected classrooms from the form, not from lines.
+AFFICHAGE = {"ecole": "videoprojecteur", "second_degre": "affichage-collectif"}
+BORNE_WIFI = {"ecole": "connexion-classe", "second_degre": "wifi-salles"}
+MOTS_AFFICHAGE = ("projector", "projecteur", "interacti", "tni", "vpi", "eni", "tbi")
+MOTS_WIFI = ("wireless", "wifi", "wi-fi", "access point", "accesspoint", "borne", "wlan")
+
+
+def _contient(texte: str, mots: tuple[str, ...]) -> bool:
+    mots_du_texte = set(texte.replace("-", " ").replace("/", " ").split())
+    return any((mot in texte) if len(mot) > 3 else (mot in mots_du_texte) for mot in mots)
 
 
 def _annee_bios(texte: object, annee_courante: int) -> int | None:
@@ -274,8 +288,21 @@ def _annee_bios(texte: object, annee_courante: int) -> int | None:
     return None
 
 
+def _texte_de(objet: dict[str, Any], *cles: str) -> str:
+    return " ".join(str(objet.get(k) or "").strip() for k in cles).strip()
+
+
 def lire_glpi(nom: str, contenu: bytes, *, uai: str, niveau: str, annee_courante: int) -> Lecture:
-    """Read a GLPI-style JSON inventory of one établissement; one error per asset that cannot be used."""
+    """Read a GLPI-style JSON inventory of one établissement; one error per asset that cannot be used.
+
+    - ``Computer``: the item follows ``hardware.chassis_type`` (laptops → teacher laptops, tablets → mobile
+      terminals, desktops → the direction's computer); its ``monitors`` that are projectors or interactive
+      screens → collective displays (other monitors are ignored); its ``printers`` → the printer item;
+    - ``NetworkEquipment``: ``network_device.type`` wireless (or a Wi-Fi access point by name or model) →
+      Wi-Fi access point, printer → printer; switches, routers… are ignored;
+    - ``Printer``: the printer item; ``Monitor``: a projector or interactive screen → collective display.
+    Serial numbers are required (reconciliation) and unique in the file.
+    """
     import json
 
     if len(contenu) > TAILLE_MAX:
@@ -285,68 +312,105 @@ def lire_glpi(nom: str, contenu: bytes, *, uai: str, niveau: str, annee_courante
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FichierIllisible(f"« {nom} » n'est pas un JSON valide ({exc.__class__.__name__}).") from None
     objets = donnees if isinstance(donnees, list) else [donnees]
-    table = CHASSIS["ecole" if niveau == "ecole" else "second_degre"]
-    imprimante = IMPRIMANTE["ecole" if niveau == "ecole" else "second_degre"]
+    degre = "ecole" if niveau == "ecole" else "second_degre"
+    table = CHASSIS[degre]
     lecture = Lecture(mode="glpi")
     vus: set[str] = set()
+    imprimantes: set[str] = set()  # a network printer may also be declared by the computers that use it
+
+    def ajouter(rang: int, code: str, designation: str, serie: str, annee: int | None, quoi: str) -> str | None:
+        if not serie:
+            return f"{quoi} : numéro de série absent, la réconciliation est impossible"
+        if serie in vus:
+            return f"{quoi} : numéro de série {serie} en double dans le fichier"
+        vus.add(serie)
+        lecture.lignes.append(
+            LigneLue(rang, uai, code, designation[:255], 1, "ecole", "", annee, EtatMateriel.BON, serie[:120])
+        )
+        return None
+
     for rang, objet in enumerate(objets, start=1):
         contenu_glpi = objet.get("content") if isinstance(objet, dict) else None
         if not isinstance(contenu_glpi, dict):
             lecture.erreurs.append((rang, "objet sans « content » : ce n'est pas un inventaire GLPI"))
             continue
-        bios = contenu_glpi.get("bios") or {}
-        materiel = contenu_glpi.get("hardware") or {}
-        chassis = str(materiel.get("chassis_type") or "").strip().lower()
-        serie = str(bios.get("ssn") or "").strip()
-        erreurs = []
-        code = table.get(chassis)
-        if code is None:
-            erreurs.append(
-                f"« hardware.chassis_type » : type « {chassis or 'absent'} » non pris en charge "
-                f"(attendu : {', '.join(sorted(table))})"
+        itemtype = str(objet.get("itemtype") or "Computer").strip()
+        erreurs: list[str] = []
+        if itemtype == "Computer":
+            bios = contenu_glpi.get("bios") or {}
+            materiel = contenu_glpi.get("hardware") or {}
+            chassis = str(materiel.get("chassis_type") or "").strip().lower()
+            code = table.get(chassis)
+            if code is None:
+                erreurs.append(
+                    f"« hardware.chassis_type » : type « {chassis or 'absent'} » non pris en charge "
+                    f"(attendu : {', '.join(sorted(table))})"
+                )
+            else:
+                designation = _texte_de(bios, "smanufacturer", "smodel") or str(materiel.get("name") or "")
+                annee = _annee_bios(bios.get("bdate"), annee_courante)
+                erreur = ajouter(rang, code, designation, str(bios.get("ssn") or "").strip(), annee, "« bios.ssn »")
+                if erreur:
+                    erreurs.append(erreur)
+            for i, ecran in enumerate(contenu_glpi.get("monitors") or [], start=1):
+                ecran = ecran if isinstance(ecran, dict) else {}
+                libelle = _texte_de(ecran, "manufacturer", "caption", "name", "description")
+                if not _contient(libelle.lower(), MOTS_AFFICHAGE):
+                    lecture.ignores.append((rang, f"écran « {libelle or i} » : moniteur d'ordinateur, non compté"))
+                    continue
+                erreur = ajouter(
+                    rang, AFFICHAGE[degre], libelle, str(ecran.get("serial") or "").strip(), None, f"« monitors[{i}] »"
+                )
+                if erreur:
+                    erreurs.append(erreur)
+            for i, imp in enumerate(contenu_glpi.get("printers") or [], start=1):
+                imp = imp if isinstance(imp, dict) else {}
+                serie_imp = str(imp.get("serial") or "").strip()
+                if not serie_imp:
+                    lecture.ignores.append((rang, f"imprimante « {imp.get('name') or i} » sans numéro de série"))
+                    continue
+                if serie_imp in imprimantes:
+                    continue
+                imprimantes.add(serie_imp)
+                erreur = ajouter(
+                    rang, IMPRIMANTE[degre], str(imp.get("name") or "Imprimante"), serie_imp, None, f"« printers[{i}] »"
+                )
+                if erreur:
+                    erreurs.append(erreur)
+        elif itemtype in ("NetworkEquipment", "Printer", "Monitor"):
+            appareil = (
+                contenu_glpi.get("network_device") or contenu_glpi.get("printer") or contenu_glpi.get("monitor") or {}
             )
-        if not serie:
-            erreurs.append("« bios.ssn » : numéro de série absent, la réconciliation est impossible")
-        elif serie in vus:
-            erreurs.append(f"« bios.ssn » : numéro de série {serie} en double dans le fichier")
+            if not isinstance(appareil, dict):
+                appareil = {}
+            genre = str(appareil.get("type") or "").strip().lower()
+            libelle = _texte_de(appareil, "manufacturer", "model", "name")
+            code = None
+            if itemtype == "Printer" or genre == "printer":
+                code = IMPRIMANTE[degre]
+            elif itemtype == "Monitor":
+                if _contient(f"{genre} {libelle}".lower(), MOTS_AFFICHAGE):
+                    code = AFFICHAGE[degre]
+            elif _contient(f"{genre} {libelle}".lower(), MOTS_WIFI):
+                code = BORNE_WIFI[degre]
+            if code is None:
+                lecture.ignores.append((rang, f"{itemtype} « {libelle or genre or rang} » : non compté par le socle"))
+                continue
+            serie = str(appareil.get("serial") or contenu_glpi.get("serial") or "").strip()
+            if code == IMPRIMANTE[degre] and serie:
+                if serie in imprimantes:
+                    continue
+                imprimantes.add(serie)
+            erreur = ajouter(rang, code, libelle or itemtype, serie, None, "« serial »")
+            if erreur:
+                erreurs.append(erreur)
+        else:
+            erreurs.append(
+                f"« itemtype » : « {itemtype} » non pris en charge "
+                "(attendu : Computer, NetworkEquipment, Printer, Monitor)"
+            )
         if erreurs:
             lecture.erreurs.append((rang, " ; ".join(erreurs)))
-            continue
-        vus.add(serie)
-        designation = " ".join(str(bios.get(k) or "") for k in ("smanufacturer", "smodel")).strip()
-        lecture.lignes.append(
-            LigneLue(
-                rang,
-                uai,
-                str(code),
-                designation[:255] or str(materiel.get("name") or "")[:255],
-                1,
-                "ecole",
-                "",
-                _annee_bios(bios.get("bdate"), annee_courante),
-                "bon",
-                serie[:120],
-            )
-        )
-        for imp in contenu_glpi.get("printers") or []:
-            serie_imp = str((imp or {}).get("serial") or "").strip()
-            if not serie_imp or serie_imp in vus:
-                continue
-            vus.add(serie_imp)
-            lecture.lignes.append(
-                LigneLue(
-                    rang,
-                    uai,
-                    imprimante,
-                    str(imp.get("name") or "Imprimante")[:255],
-                    1,
-                    "ecole",
-                    "",
-                    None,
-                    "bon",
-                    serie_imp[:120],
-                )
-            )
     if not lecture.lignes and not lecture.erreurs:
         raise FichierIllisible("L'inventaire GLPI ne contient aucun matériel.")
     return lecture

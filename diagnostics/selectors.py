@@ -137,3 +137,25 @@ def versions_publiques(niveau: str) -> QuerySet[Version]:
     return Version.objects.filter(
         referentiel__niveau=niveau, etat__in=[EtatVersion.ADOPTEE, EtatVersion.REMPLACEE]
     ).order_by("numero")
+
+
+def glpi_plan(etablissement: Etablissement, lignes: list[Any]) -> dict[str, list[Any]]:
+    """What a GLPI inventory would do, by serial number: lines added, lines updated, lines absent from the file.
+
+    Lines absent from the file (with a serial number) are reported, not removed: the agent removes them in the
+    form if the equipment is gone. Lines without a serial number are never touched.
+    """
+    series = {ligne.numero_serie for ligne in lignes}
+    existantes = {
+        ligne.numero_serie: ligne
+        for ligne in LigneInventaire.objects.filter(etablissement=etablissement).exclude(numero_serie="")
+    }
+    return {
+        "ajouts": [ligne for ligne in lignes if ligne.numero_serie not in existantes],
+        "mises_a_jour": [
+            (ligne, existantes[ligne.numero_serie]) for ligne in lignes if ligne.numero_serie in existantes
+        ],
+        "absentes": sorted(
+            (ligne for serie, ligne in existantes.items() if serie not in series), key=lambda x: (x.item_code, x.pk)
+        ),
+    }

@@ -245,43 +245,50 @@ def inventaire_importer(
     return len(lignes)
 
 
+def _valider_glpi(ligne: LigneInventaire, numero: int) -> None:
+    try:
+        ligne.full_clean(exclude=["etablissement"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        champs = "; ".join(f"{nom} : {' '.join(m)}" for nom, m in exc.message_dict.items())
+        raise ValidationError(f"Objet {numero} du fichier GLPI ({ligne.numero_serie}) : {champs}") from None
+
+
 def inventaire_glpi_reconcilier(
     *, etablissement: Etablissement, lignes: Sequence[LigneLue], user: Any, fichier: str = ""
 ) -> tuple[int, int]:
     """Apply a GLPI inventory, all or nothing: a known serial number updates its line, a new one adds a line.
 
-    Returns (lines added, lines updated). Lines without a serial number and lines absent from the file are kept.
+    Returns (lines added, lines updated). Lines without a serial number and lines absent from the file are kept
+    (the latter are reported by ``selectors.glpi_plan`` and listed in the audit entry).
     """
+    from .selectors import glpi_plan
+
     with transaction.atomic():
-        inventaire, _ = Inventaire.objects.get_or_create(etablissement=etablissement)
-        existantes = {
-            ligne.numero_serie: ligne
-            for ligne in LigneInventaire.objects.select_for_update().filter(
-                etablissement=etablissement, numero_serie__in=[ligne.numero_serie for ligne in lignes]
+        inventaire, _ = Inventaire.objects.select_for_update().get_or_create(etablissement=etablissement)
+        plan = glpi_plan(etablissement, list(lignes))
+        for lue, ligne in plan["mises_a_jour"]:
+            ligne.item_code = lue.item_code
+            ligne.designation = lue.designation or ligne.designation
+            ligne.annee_acquisition = lue.annee_acquisition or ligne.annee_acquisition
+            ligne.simule = False
+            _valider_glpi(ligne, lue.numero)
+            ligne.save()
+        nouvelles = []
+        for lue in plan["ajouts"]:
+            ligne = LigneInventaire(
+                etablissement=etablissement,
+                item_code=lue.item_code,
+                designation=lue.designation,
+                quantite=1,
+                emplacement=lue.emplacement,
+                annee_acquisition=lue.annee_acquisition,
+                etat=lue.etat,
+                numero_serie=lue.numero_serie,
             )
-        }
-        ajoutees = mises_a_jour = 0
-        for lue in lignes:
-            ligne = existantes.get(lue.numero_serie)
-            if ligne is None:
-                LigneInventaire.objects.create(
-                    etablissement=etablissement,
-                    item_code=lue.item_code,
-                    designation=lue.designation,
-                    quantite=1,
-                    emplacement=lue.emplacement,
-                    annee_acquisition=lue.annee_acquisition,
-                    etat=lue.etat,
-                    numero_serie=lue.numero_serie,
-                )
-                ajoutees += 1
-            else:
-                ligne.item_code = lue.item_code
-                ligne.designation = lue.designation or ligne.designation
-                ligne.annee_acquisition = lue.annee_acquisition or ligne.annee_acquisition
-                ligne.simule = False
-                ligne.save()
-                mises_a_jour += 1
+            _valider_glpi(ligne, lue.numero)
+            nouvelles.append(ligne)
+        LigneInventaire.objects.bulk_create(nouvelles)
+        ajoutees, mises_a_jour = len(nouvelles), len(plan["mises_a_jour"])
         if inventaire.simule:
             inventaire.simule = False
             inventaire.save(update_fields=["simule", "modifie_le"])
@@ -289,7 +296,12 @@ def inventaire_glpi_reconcilier(
             inventaire,
             "diagnostics.inventaire.glpi",
             actor=user,
-            data={"fichier": fichier, "ajoutees": ajoutees, "mises_a_jour": mises_a_jour},
+            data={
+                "fichier": fichier,
+                "ajoutees": ajoutees,
+                "mises_a_jour": mises_a_jour,
+                "absentes_du_fichier": [ligne.numero_serie for ligne in plan["absentes"]],
+            },
         )
         calcul.recalculer_etablissement(etablissement.uai)
     return ajoutees, mises_a_jour

@@ -203,6 +203,7 @@ def importer(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("L'import est réservé aux agents d'une collectivité compétente.")
     codes = selectors.codes_items()
     lecture = None
+    plan = None
     nom = ""
     erreur_fichier = ""
     form = ImportForm(etablissements=autorises)
@@ -222,9 +223,13 @@ def importer(request: HttpRequest) -> HttpResponse:
                 nom, contenu, uai=glpi_uai, niveau=cible.niveau, annee_courante=timezone.localdate().year
             )
             if lecture.valide:
-                ajoutees, mises_a_jour = services.inventaire_glpi_reconcilier(
-                    etablissement=cible, lignes=lecture.lignes, user=request.user, fichier=nom
-                )
+                try:
+                    ajoutees, mises_a_jour = services.inventaire_glpi_reconcilier(
+                        etablissement=cible, lignes=lecture.lignes, user=request.user, fichier=nom
+                    )
+                except ValidationError as exc:
+                    messages.error(request, f"Rien n'a été appliqué. {' '.join(exc.messages)}")
+                    return redirect("diagnostics:importer")
                 del request.session[SESSION_IMPORT]
                 messages.success(
                     request,
@@ -277,6 +282,8 @@ def importer(request: HttpRequest) -> HttpResponse:
             except importation.FichierIllisible as exc:
                 erreur_fichier = str(exc)
                 lecture = None
+            if lecture is not None and lecture.valide and glpi_uai:
+                plan = selectors.glpi_plan(autorises[glpi_uai], lecture.lignes)
             if lecture is not None and lecture.valide:
                 jeton = hashlib.sha256(contenu).hexdigest()[:32]
                 request.session[SESSION_IMPORT] = {
@@ -293,6 +300,7 @@ def importer(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "lecture": lecture,
+            "plan": plan,
             "nom": nom,
             "erreur_fichier": erreur_fichier,
             "jeton": (request.session.get(SESSION_IMPORT) or {}).get("jeton", ""),
