@@ -603,39 +603,41 @@ def _quartiles_stockes() -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
     return {n: (Decimal(q[0]), Decimal(q[1]), Decimal(q[2])) for n, q in stockes.items()}
 
 
+# Échelons whose decile gap one établissement's edit refreshes (from their stored diagnostics, a few hundred rows);
+# the nation's, régions' and académies' (thousands of rows) are refreshed by the next full run, and dated.
+DECILES_INCREMENTAUX = (E.DEPARTEMENT, E.EPCI, E.COLLECTIVITE)
+
+
 def _deciles_territoires(
     etab: dict[str, Any], agregats: list[Agregat]
 ) -> dict[tuple[str, str, str], tuple[list[int], list[int]]]:
-    """The per-établissement values (rate, terminals per 100 pupils) of every touched territory but the nation.
-
-    One query over the région's adopted diagnostics covers its académie and département; the EPCI and the
-    collectivité have their own (small) query when they reach beyond the région. The nation's decile gap is
-    refreshed by the next full run only (its page says when it was computed).
-    """
-    voulus = {(a.echelon, a.code, a.niveau) for a in agregats if a.echelon != E.NATION}
+    """The per-établissement values (rate, terminals per 100 pupils) of the établissement's département, EPCI and
+    collectivité: one query over the département's adopted diagnostics, and one for the part of the EPCI or
+    collectivité beyond it (a région's lycées, an EPCI across départements)."""
+    voulus = {(a.echelon, a.code, a.niveau) for a in agregats if a.echelon in DECILES_INCREMENTAUX}
     if not voulus:
         return {}
     champs = {
-        E.REGION: "etablissement__departement__region_id",
-        E.ACADEMIE: "etablissement__academie_id",
         E.DEPARTEMENT: "etablissement__departement_id",
         E.EPCI: "etablissement__commune__epci_id",
         E.COLLECTIVITE: "etablissement__collectivite_competente_id",
     }
-    adoptees = Diagnostic.objects.filter(version__etat=EtatVersion.ADOPTEE)
+    versions = list(Version.objects.filter(etat=EtatVersion.ADOPTEE).values_list("pk", flat=True))
+    adoptees = Diagnostic.objects.filter(version_id__in=versions)
     colonnes = ("taux", "terminaux", "eleves", "etablissement__niveau", *champs.values())
+    departement = etab.get("departement_id")
     lignes: list[tuple[Any, ...]] = []
-    region = etab.get("departement__region_id")
-    if region is not None:
-        lignes = list(adoptees.filter(etablissement__departement__region_id=region).values_list(*colonnes))
-    vus = {E.REGION, E.ACADEMIE, E.DEPARTEMENT} if region is not None else set()
+    vus = set()
+    if departement is not None:
+        lignes = list(adoptees.filter(etablissement__departement_id=departement).values_list(*colonnes))
+        vus.add(E.DEPARTEMENT)
     for echelon, champ in ((E.EPCI, "commune__epci_id"), (E.COLLECTIVITE, "collectivite_competente_id")):
         code = etab.get(champ)
         if code is None:
             continue
         du_territoire = adoptees.filter(**{champs[echelon]: code})
-        if region is not None:
-            du_territoire = du_territoire.exclude(etablissement__departement__region_id=region)
+        if departement is not None:
+            du_territoire = du_territoire.exclude(etablissement__departement_id=departement)
         lignes += list(du_territoire.values_list(*colonnes))
         vus.add(echelon)
     resultat: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}

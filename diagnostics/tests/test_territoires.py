@@ -82,14 +82,19 @@ def test_les_deciles_suivent_la_modification_d_un_inventaire(client, monde):
         services.ligne_ajouter(etablissement=monde.ecole_a, user=user, donnees={"item_code": code, "quantite": 30})
     apres_rennes = deciles("collectivite", str(monde.rennes.pk))
     assert apres_rennes != avant_rennes
-    # Right after the edit, every territory but the nation has the deciles a full run gives.
+    # Right after the edit, its département, EPCI and collectivités have the deciles a full run gives (the nation's,
+    # régions' and académies' wait for the next full run; their pages say when they were computed).
     incremental = {
         (a.echelon, a.code, a.niveau): (a.ventilations.get("deciles_taux"), a.ventilations.get("deciles_terminaux"))
-        for a in Agregat.objects.exclude(echelon="nation")
+        for a in Agregat.objects.filter(echelon__in=["departement", "epci", "collectivite"])
     }
     calcul.recalculer_tout()
     complet = {
         (a.echelon, a.code, a.niveau): (a.ventilations.get("deciles_taux"), a.ventilations.get("deciles_terminaux"))
-        for a in Agregat.objects.exclude(echelon="nation")
+        for a in Agregat.objects.filter(echelon__in=["departement", "epci", "collectivite"])
     }
     assert incremental == complet
+    login(client, dne())
+    page = client.get(reverse("diagnostics:territoire", args=["region", monde.ecole_a.departement.region_id]))
+    assert "Déciles calculés le" in page.content.decode()
+    assert "recalculés à chaque calcul national" in page.content.decode()
