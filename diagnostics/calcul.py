@@ -421,13 +421,13 @@ def calculer_agregats(
         for echelon, champ in ((E.COLLECTIVITE, "collectivite_competente_id"), (E.EPCI, "commune__epci_id")):
             code = etab[champ]
             if code is not None:
-                cle_petite = (echelon, str(code), niveau, zone, ips, secteur)
+                code = str(code)
+                cle_petite = (echelon, code, niveau, zone, ips, secteur)
                 petites[cle_petite] = _somme(petites.get(cle_petite, zero), v)
                 if calcul.taux is not None:
-                    for niv in ("", niveau):
-                        taux_petites[(echelon, str(code), niv)].append(v[rang_taux])
-                        if terminaux_etab is not None:
-                            terminaux_petites[(echelon, str(code), niv)].append(terminaux_etab)
+                    taux_petites[(echelon, code, niveau)].append(v[rang_taux])
+                    if terminaux_etab is not None:
+                        terminaux_petites[(echelon, code, niveau)].append(terminaux_etab)
         cellule = (
             etab["departement_id"],
             etab["academie_id"],
@@ -444,8 +444,10 @@ def calculer_agregats(
                 terminaux_cellule[cellule[:4]].append(terminaux_etab)
     sommes: dict[tuple[str, str, str], list[int]] = {}
     niveaux_de: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for echelon, code, niveau, *_ in petites:
+    effectifs: dict[tuple[str, str], int] = defaultdict(int)
+    for (echelon, code, niveau, *_), v in petites.items():
         niveaux_de[(echelon, code)].add(niveau)
+        effectifs[(echelon, code)] += v[0]
     ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
     par_niveau: dict[tuple[str, str, str], list[int]] = {}
     for (echelon, code, niveau, zone, ips, secteur), v in petites.items():
@@ -453,6 +455,9 @@ def calculer_agregats(
         par_niveau[cle] = _somme(par_niveau.get(cle, zero), v)
         # A collectivité or EPCI of one niveau only (a commune's écoles): its row « all niveaux » is that
         # niveau's; no duplicate row (``selectors.agregat`` reads it for the niveau).
+        # A territory of one établissement has no breakdown: each group would be the whole.
+        if effectifs[(echelon, code)] < 2:
+            continue
         for niv in ("", niveau) if len(niveaux_de[(echelon, code)]) > 1 else ("",):
             vent = ventilations[(echelon, code, niv)]
             for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
@@ -461,6 +466,16 @@ def calculer_agregats(
         sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), v)
         if len(niveaux_de[(echelon, code)]) > 1:
             sommes[(echelon, code, niveau)] = v
+    for vent in ventilations.values():
+        # A dimension of one group only is the territory's total: not stored for small territories (JSON size).
+        for dimension in [d for d, groupes in vent.items() if len(groupes) < 2]:
+            del vent[dimension]
+    for listes in (taux_petites, terminaux_petites):
+        for (echelon, code, niveau), valeurs in list(listes.items()):
+            if len(niveaux_de[(echelon, code)]) > 1:
+                listes.setdefault((echelon, code, ""), []).extend(valeurs)
+            else:
+                listes[(echelon, code, "")] = listes.pop((echelon, code, niveau))
     for (dep, aca, reg, niveau, zone, ips, secteur), v in cellules.items():
         territoires = [(E.NATION, "FR"), (E.DEPARTEMENT, dep)]
         if aca is not None:
@@ -693,10 +708,13 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
                     nom: agregat.synthese.get(nom, 0) + d for nom, d in zip(engine.CHAMPS_SYNTHESE, delta, strict=True)
                 }
                 vent = agregat.ventilations
-                if any(dimension in vent for dimension in dimensions) or agregat.echelon in VENTILEES:
-                    for dimension, valeur in dimensions.items():
-                        groupes = vent.setdefault(dimension, {})
-                        groupes[valeur] = list(map(add, groupes.get(valeur, [0] * len(delta)), delta))
+                for dimension, valeur in dimensions.items():
+                    # Small territories store only their breakdowns of two groups or more (the set of
+                    # établissements, hence of groups, does not change with an inventory edit).
+                    if agregat.echelon not in VENTILEES and dimension not in vent:
+                        continue
+                    groupes = vent.setdefault(dimension, {})
+                    groupes[valeur] = list(map(add, groupes.get(valeur, [0] * len(delta)), delta))
                 cle = (agregat.echelon, agregat.code, agregat.niveau)
                 if cle in deciles:
                     taux, terminaux = deciles[cle]

@@ -425,6 +425,9 @@ def territoire(request: HttpRequest, echelon: str = Echelon.NATION, code: str = 
             ]
             if valeurs:
                 ventilations.append({"titre": titre, "valeurs": valeurs})
+            elif echelon in (Echelon.EPCI, Echelon.COLLECTIVITE):
+                # Small territories store a breakdown only when it has two groups or more.
+                ventilations.append({"titre": titre, "valeurs": [], "unique": True})
     deciles_visibles = agregat is not None and not masque and (detail or synthese.diagnostiques >= SEUIL_DECILES)
     deciles = agregat.ventilations.get("deciles_taux") if deciles_visibles else None
     deciles_terminaux = agregat.ventilations.get("deciles_terminaux") if deciles_visibles else None
