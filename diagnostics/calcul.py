@@ -445,9 +445,16 @@ def calculer_agregats(
     sommes: dict[tuple[str, str, str], list[int]] = {}
     niveaux_de: dict[tuple[str, str], set[str]] = defaultdict(set)
     effectifs: dict[tuple[str, str], int] = defaultdict(int)
-    for (echelon, code, niveau, *_), v in petites.items():
+    groupes_de: dict[tuple[str, str], tuple[set[str], set[str], set[str]]] = {}
+    for (echelon, code, niveau, zone, ips, secteur), v in petites.items():
         niveaux_de[(echelon, code)].add(niveau)
         effectifs[(echelon, code)] += v[0]
+        groupes = groupes_de.get((echelon, code))
+        if groupes is None:
+            groupes = groupes_de[(echelon, code)] = (set(), set(), set())
+        groupes[0].add(zone)
+        groupes[1].add(ips)
+        groupes[2].add(secteur)
     ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
     par_niveau: dict[tuple[str, str, str], list[int]] = {}
     for (echelon, code, niveau, zone, ips, secteur), v in petites.items():
@@ -458,9 +465,19 @@ def calculer_agregats(
         # A territory of one établissement has no breakdown: each group would be the whole.
         if effectifs[(echelon, code)] < 2:
             continue
+        # Only the dimensions of two groups or more (one group is the territory's total).
+        dimensions = [
+            (dimension, valeur)
+            for dimension, valeur, groupes in zip(
+                ("zone", "ips", "secteur"), (zone, ips, secteur), groupes_de[(echelon, code)], strict=True
+            )
+            if len(groupes) > 1
+        ]
+        if not dimensions:
+            continue
         for niv in ("", niveau) if len(niveaux_de[(echelon, code)]) > 1 else ("",):
             vent = ventilations[(echelon, code, niv)]
-            for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
+            for dimension, valeur in dimensions:
                 vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), v)
     for (echelon, code, niveau), v in par_niveau.items():
         sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), v)
