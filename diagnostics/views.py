@@ -37,6 +37,7 @@ ACTIONS = {
     "diagnostics.ligne.ajoutee": "Équipement ajouté",
     "diagnostics.ligne.supprimee": "Équipement retiré",
     "diagnostics.inventaire.importe": "Inventaire importé",
+    "diagnostics.inventaire.glpi": "Inventaire GLPI rapproché (numéros de série)",
 }
 # Below this number of diagnosed établissements, a territory's figures are not shown to people who
 # may not read its inventories: they would expose a single school's inventory.

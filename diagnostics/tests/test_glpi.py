@@ -161,6 +161,8 @@ def test_reconciliation_par_numero_de_serie_apercu_et_application(client, monde)
     entree = history_of(Inventaire.objects.get(pk=ecole.pk))[0]
     assert entree.action == "diagnostics.inventaire.glpi"
     assert entree.data["ajoutees"] == 5 and entree.data["absentes_du_fichier"] == ["VP-OLD"]
+    page = client.get(reverse("diagnostics:etablissement", args=[ecole.uai])).content.decode()
+    assert "Inventaire GLPI rapproché (numéros de série)" in page
 
 
 def test_l_application_est_tout_ou_rien(monde):
