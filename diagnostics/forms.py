@@ -45,6 +45,7 @@ class ImportForm(forms.Form):
     fichier = forms.FileField(
         label="Fichier d'inventaire",
         help_text="CSV (séparateur « ; »), XLSX ou ODS selon le modèle, ou inventaire GLPI (JSON) ; 5 Mo au plus.",
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx,.ods,.json"}),
     )
     uai = forms.ChoiceField(
         label="Établissement de l'inventaire GLPI",
