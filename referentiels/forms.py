@@ -101,8 +101,11 @@ class RejetForm(forms.Form):
 
 
 class AdoptionForm(forms.Form):
+    # An amendment is adopted by the plenary: adopting it here records that decision, so it must be cited.
     decision_ref = forms.CharField(
-        label="Référence de la décision", max_length=255, required=False, help_text="Par exemple : plénière du 12 mai."
+        label="Référence de la décision de la plénière",
+        max_length=255,
+        help_text="Par exemple : décision 2026-004, plénière du 12 mai 2026.",
     )
 
 

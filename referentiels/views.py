@@ -382,8 +382,11 @@ def amendement_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, "L'amendement est rejeté ; le motif est conservé.")
         elif action == "adopt":
             form = AdoptionForm(request.POST)
-            ref = form.cleaned_data["decision_ref"] if form.is_valid() else ""
-            nouvelle = services.amendement_adopter(amendement=a, actor=request.user, decision_ref=ref)
+            if not form.is_valid():
+                raise ValidationError("Citez la décision de la plénière qui adopte l'amendement.")
+            nouvelle = services.amendement_adopter(
+                amendement=a, actor=request.user, decision_ref=form.cleaned_data["decision_ref"]
+            )
             messages.success(request, f"L'amendement est adopté : la version {nouvelle.numero} est publiée.")
             return redirect(nouvelle)
     except ValidationError as exc:

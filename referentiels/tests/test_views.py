@@ -118,6 +118,21 @@ def test_mauvaise_saisie_message_sur_le_champ(client):
     assert Amendement.objects.count() == 0
 
 
+def test_adopter_sans_citer_la_decision_de_la_pleniere_est_refuse(client):
+    v1 = charger("college")
+    amendement = services.amendement_proposer(
+        version_base=v1, organisation=association(), auteur=None, **WEBRADIO_AMENDEMENT
+    )
+    client, _ = client_de(client, "dne")
+    for action in ("discuss", "schedule"):
+        client.post(reverse("referentiels:amendement_action", args=[amendement.pk, action]))
+    reponse = client.post(reverse("referentiels:amendement_action", args=[amendement.pk, "adopt"]), {}, follow=True)
+    assert "Citez la décision de la plénière qui adopte l&#x27;amendement." in reponse.content.decode()
+    amendement.refresh_from_db()
+    assert amendement.etat == EtatAmendement.INSCRIT
+    assert Version.objects.filter(referentiel=v1.referentiel).count() == 1
+
+
 @pytest.mark.parametrize(
     ("role", "peut"), [("anonyme", False), ("agent_collectivite", False), ("membre_comite", False), ("dne", True)]
 )
