@@ -495,13 +495,13 @@ def digest_envoyer(*, now: datetime.datetime | None = None, base_url: str = "") 
         lignes = [f"- {n.texte}" + (f"\n  {base_url}{n.lien}" if n.lien else "") for n in notifications]
         corps = (
             f"Bonjour {personne.get_full_name() or personne.username},\n\n"
-            f"Voici l'activité du Comité des partenaires du numérique pour l'éducation qui vous concerne :\n\n"
+            "Voici ce qui vous concerne dans Socle (comité des partenaires, appels à projets…) :\n\n"
             + "\n".join(lignes)
             + "\n\nCe message récapitulatif est envoyé une fois par jour.\n"
         )
         with transaction.atomic():
             send_mail(
-                subject=f"Comité des partenaires : {len(notifications)} nouveauté(s)",
+                subject=f"Socle : {len(notifications)} nouveauté(s) vous concernant",
                 message=corps,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[personne.email],

@@ -25,6 +25,7 @@ def test_one_email_per_person_with_all_their_news(monde, pleniere):
     # The secrétariat (DNE, and the AMF's secrétariat) hears of both proposals in one e-mail.
     courriel_dne = par_destinataire[dne.email]
     assert "Premier point" in courriel_dne.body and "Second point" in courriel_dne.body
+    assert courriel_dne.subject == "Socle : 2 nouveauté(s) vous concernant"
     assert "https://socle.example/comite/points/" in courriel_dne.body
     assert monde.users["secretariat_signataire"].email in par_destinataire
     # The AMRF member hears that its point is scheduled, but not of its own proposals.
