@@ -60,7 +60,12 @@ class ProjetForm(forms.Form):
     )
     classes = forms.IntegerField(label="Classes concernées", min_value=0, max_value=1000)
     eleves = forms.IntegerField(label="Élèves concernés", min_value=0, max_value=10000)
-    devis = forms.FileField(label="Devis (PDF)", required=False, help_text="Un fichier PDF de 10 Mo au plus.")
+    devis = forms.FileField(
+        label="Devis (PDF)",
+        required=False,
+        help_text="Un fichier PDF de 10 Mo au plus.",
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
 
 
 class ProjetPedagogiqueForm(forms.Form):
