@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Emplacement, EtatMateriel, Inventaire
+from .models import CHAMPS_CONNECTIVITE, Emplacement, EtatMateriel, Inventaire
 
 ANNEE_MIN = 1980
 
@@ -8,19 +8,7 @@ ANNEE_MIN = 1980
 class ConnectiviteForm(forms.ModelForm):
     class Meta:
         model = Inventaire
-        fields = [
-            "debit_mbits",
-            "salles_connectees",
-            "couverture_wifi",
-            "internet_direction",
-            "ent",
-            "ent_nom",
-            "filtrage",
-            "charte",
-            "accompagnement",
-            "maintenance",
-            "publie",
-        ]
+        fields = CHAMPS_CONNECTIVITE
 
 
 class LigneForm(forms.Form):

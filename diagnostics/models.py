@@ -81,6 +81,22 @@ class Inventaire(models.Model):
         return abilities_for_inventaire(user, self.etablissement, publie=self.publie)
 
 
+# What the agent edits in the connectivity and services form (the rest is counted or simulated).
+CHAMPS_CONNECTIVITE = (
+    "debit_mbits",
+    "salles_connectees",
+    "couverture_wifi",
+    "internet_direction",
+    "ent",
+    "ent_nom",
+    "filtrage",
+    "charte",
+    "accompagnement",
+    "maintenance",
+    "publie",
+)
+
+
 class LigneInventaire(models.Model):
     etablissement = models.ForeignKey(
         "territoires.Etablissement", on_delete=models.CASCADE, related_name="lignes_inventaire", db_index=False

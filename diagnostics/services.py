@@ -20,21 +20,7 @@ from territoires.models import Collectivite, Etablissement
 
 from . import calcul, presets
 from .importation import LigneLue
-from .models import Catalogue, Commentaire, Inventaire, LigneInventaire, Prix, PrixCollectivite
-
-CHAMPS_CONNECTIVITE = (
-    "debit_mbits",
-    "salles_connectees",
-    "couverture_wifi",
-    "internet_direction",
-    "ent",
-    "ent_nom",
-    "filtrage",
-    "charte",
-    "accompagnement",
-    "maintenance",
-    "publie",
-)
+from .models import CHAMPS_CONNECTIVITE, Catalogue, Commentaire, Inventaire, LigneInventaire, Prix, PrixCollectivite
 
 
 def catalogue_charger_initial() -> tuple[Catalogue, bool]:
