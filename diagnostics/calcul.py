@@ -14,7 +14,9 @@ One pass, a fixed number of queries whatever the number of établissements:
 
 Recomputing one établissement (after an inventory edit) recomputes its diagnostic and adds the
 difference of its figures to every aggregate it belongs to (no re-read of the territory). The
-equity breakdowns follow; the decile gaps of a territory are refreshed by the next full recomputation only.
+equity breakdowns follow; so do the decile gaps: the nation's, régions', académies' and départements' by
+moving the établissement's values in their stored histograms (``Histogramme``), an EPCI's and a
+collectivité's from their stored diagnostics (a few hundred rows).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import add
+from functools import reduce
+from operator import add, or_
 from typing import Any
 
 from django.db import connection, transaction
@@ -38,7 +41,16 @@ from referentiels.rules import Profil, lire_regle
 from territoires.models import IPS, Etablissement
 
 from . import engine
-from .models import Agregat, Catalogue, Diagnostic, EtatMateriel, Inventaire, LigneInventaire, PrixCollectivite
+from .models import (
+    Agregat,
+    Catalogue,
+    Diagnostic,
+    EtatMateriel,
+    Histogramme,
+    Inventaire,
+    LigneInventaire,
+    PrixCollectivite,
+)
 from .models import Echelon as E
 
 TAILLE_LOT = 2000
@@ -361,6 +373,9 @@ def cles_territoire(etab: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 VENTILEES = (E.NATION, E.REGION, E.ACADEMIE, E.DEPARTEMENT)
+RANG_TERMINAUX = engine.CHAMPS_SYNTHESE.index("terminaux")
+RANG_ELEVES = engine.CHAMPS_SYNTHESE.index("eleves")
+RANG_TAUX = engine.CHAMPS_SYNTHESE.index("taux_somme")
 
 
 def _somme(a: list[int], b: list[int]) -> list[int]:
@@ -379,16 +394,21 @@ def dimensions_de(
     }
 
 
+Histogrammes = dict[tuple[str, str, str], tuple[engine.Histogramme, engine.Histogramme]]
+
+
 def calculer_agregats(
     calculs: list[Calcul],
     quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None],
     maintenant: dt.datetime | None = None,
+    histogrammes: Histogrammes | None = None,
 ) -> dict:
     """Sum the vectors per territory and niveau; equity breakdowns and decile gaps for the larger échelons.
 
     Each établissement is added three times only: to its collectivité, its EPCI, and a *cell*
     (département, académie, région, niveau, zone, IPS quartile, secteur); the larger échelons and
-    their breakdowns are sums of cells.
+    their breakdowns are sums of cells. ``histogrammes``, when given, receives the (rate, terminals)
+    histograms of every territory of an échelon with breakdowns (its deciles are read from them).
     """
     quand = (maintenant or timezone.now()).isoformat()
     n = len(engine.CHAMPS_SYNTHESE)
@@ -400,9 +420,7 @@ def calculer_agregats(
     # ten-thousandths, terminals per 100 pupils in tenths (rounded down).
     taux_cellule: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     terminaux_cellule: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    rang_terminaux = engine.CHAMPS_SYNTHESE.index("terminaux")
-    rang_eleves = engine.CHAMPS_SYNTHESE.index("eleves")
-    rang_taux = engine.CHAMPS_SYNTHESE.index("taux_somme")
+    rang_terminaux, rang_eleves, rang_taux = RANG_TERMINAUX, RANG_ELEVES, RANG_TAUX
     # Per-établissement values of the collectivités and EPCI for their own decile gaps.
     taux_petites: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     terminaux_petites: dict[tuple[str, str, str], list[int]] = defaultdict(list)
@@ -525,12 +543,18 @@ def calculer_agregats(
         # Breakdowns keep the integer vectors (fields in ``engine.CHAMPS_SYNTHESE`` order): compact JSON.
         vent: dict[str, Any] = {dimension: dict(valeurs) for dimension, valeurs in ventilations.get(cle, {}).items()}
         vent["deciles_le"] = quand
-        extremes = engine.decile_extremes(taux.get(cle, []))
-        if extremes is not None:
-            vent["deciles_taux"] = [str(Decimal(e) / 10_000) for e in extremes]
-        extremes = engine.decile_extremes(terminaux.get(cle, []))
-        if extremes is not None:
-            vent["deciles_terminaux"] = [str(Decimal(e) / 10) for e in extremes]
+        if cle[0] in VENTILEES:
+            h_taux = engine.histogramme(taux.get(cle, ()))
+            h_terminaux = engine.histogramme(terminaux.get(cle, ()))
+            if histogrammes is not None:
+                histogrammes[cle] = (h_taux, h_terminaux)
+            _poser_deciles(
+                vent, engine.decile_extremes_histogramme(h_taux), engine.decile_extremes_histogramme(h_terminaux)
+            )
+        else:
+            _poser_deciles(
+                vent, engine.decile_extremes(taux.get(cle, [])), engine.decile_extremes(terminaux.get(cle, []))
+            )
         if cle[0] not in VENTILEES and not cle[2]:
             vent["niveaux"] = sorted(niveaux_de[(cle[0], cle[1])])
         resultat[cle] = (vecteur, vent)
@@ -539,6 +563,27 @@ def calculer_agregats(
         # The national IPS cut points, so that one établissement's edit finds its quartile again.
         nation[1]["quartiles_ips"] = {n: [str(c) for c in q] for n, q in quartiles.items() if q is not None}
     return resultat
+
+
+def _poser_deciles(vent: dict[str, Any], taux: tuple[int, int] | None, terminaux: tuple[int, int] | None) -> None:
+    """The decile gaps of a territory into its breakdowns (the rate in ten-thousandths, terminals in tenths)."""
+    for nom, extremes, echelle in (("deciles_taux", taux, 10_000), ("deciles_terminaux", terminaux, 10)):
+        if extremes is None:
+            vent.pop(nom, None)
+        else:
+            vent[nom] = [str(Decimal(e) / echelle) for e in extremes]
+
+
+def _ecrire_histogrammes(histogrammes: Histogrammes) -> None:
+    table = connection.ops.quote_name(Histogramme._meta.db_table)
+    sql = f"INSERT INTO {table} (echelon, code, niveau, taux, terminaux) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
+    lignes = [
+        (echelon, code, niveau, _JSON(list(h_taux)), _JSON(list(h_terminaux)))
+        for (echelon, code, niveau), (h_taux, h_terminaux) in histogrammes.items()
+    ]
+    Histogramme.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, lignes)
 
 
 def _ecrire_agregats(agregats: dict, maintenant: dt.datetime) -> None:
@@ -596,11 +641,13 @@ def recalculer_tout(*, ecrire: bool = True) -> Bilan:
         etab["ips"] = ips.get(uai)
         calculs.append(calculer_un(ctx, etab, inventaires.get(uai), sto.get(uai), maintenant))
     lignes = [c.ligne for c in calculs if c.ligne is not None]
-    agregats = calculer_agregats(calculs, quartiles, maintenant)
+    histogrammes: Histogrammes = {}
+    agregats = calculer_agregats(calculs, quartiles, maintenant, histogrammes)
     if ecrire:
         with transaction.atomic():
             _ecrire_diagnostics(lignes)
             _ecrire_agregats(agregats, maintenant)
+            _ecrire_histogrammes(histogrammes)
     return Bilan(len(etabs), len(lignes), len(agregats), time.perf_counter() - debut)
 
 
@@ -635,62 +682,88 @@ def _quartiles_stockes() -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
     return {n: (Decimal(q[0]), Decimal(q[1]), Decimal(q[2])) for n, q in stockes.items()}
 
 
-# Échelons whose decile gap one établissement's edit refreshes (from their stored diagnostics, a few hundred rows);
-# the nation's, régions' and académies' (thousands of rows) are refreshed by the next full run, and dated.
-DECILES_INCREMENTAUX = (E.DEPARTEMENT, E.EPCI, E.COLLECTIVITE)
+# The EPCI's and the collectivité's decile gaps after an edit are recomputed from their stored diagnostics (a few
+# hundred rows); the larger échelons' (``VENTILEES``) are read from their histograms, moved by one count.
+DECILES_RELUS = (E.EPCI, E.COLLECTIVITE)
+
+
+def _valeurs_deciles(taux: Decimal | int | None, terminaux: int, eleves: int | None) -> tuple[int | None, int | None]:
+    """An établissement's values in the decile gaps: the rate in ten-thousandths, terminals per 100 pupils in
+    tenths (rounded down; None without pupils); (None, None) when not diagnosed (``taux`` None)."""
+    if taux is None:
+        return None, None
+    return int(taux * 10_000), (terminaux * 1000 // eleves if eleves else None)
 
 
 def _deciles_territoires(
     etab: dict[str, Any], agregats: list[Agregat]
 ) -> dict[tuple[str, str, str], tuple[list[int], list[int]]]:
-    """The per-établissement values (rate, terminals per 100 pupils) of the établissement's département, EPCI and
-    collectivité: one query over the département's adopted diagnostics, and one for the part of the EPCI or
-    collectivité beyond it (a région's lycées, an EPCI across départements)."""
-    voulus = {(a.echelon, a.code, a.niveau) for a in agregats if a.echelon in DECILES_INCREMENTAUX}
+    """The per-établissement values (rate, terminals per 100 pupils) of the établissement's EPCI and collectivité,
+    one query each over their adopted diagnostics."""
+    voulus = {(a.echelon, a.code, a.niveau) for a in agregats if a.echelon in DECILES_RELUS}
     if not voulus:
         return {}
-    champs = {
-        E.DEPARTEMENT: "etablissement__departement_id",
-        E.EPCI: "etablissement__commune__epci_id",
-        E.COLLECTIVITE: "etablissement__collectivite_competente_id",
-    }
+    champs = {E.EPCI: "etablissement__commune__epci_id", E.COLLECTIVITE: "etablissement__collectivite_competente_id"}
     versions = list(Version.objects.filter(etat=EtatVersion.ADOPTEE).values_list("pk", flat=True))
     adoptees = Diagnostic.objects.filter(version_id__in=versions)
-    colonnes = ("taux", "terminaux", "eleves", "etablissement__niveau", *champs.values())
-    departement = etab.get("departement_id")
-    lignes: list[tuple[Any, ...]] = []
-    vus = set()
-    if departement is not None:
-        lignes = list(adoptees.filter(etablissement__departement_id=departement).values_list(*colonnes))
-        vus.add(E.DEPARTEMENT)
+    colonnes = ("taux", "terminaux", "eleves", "etablissement__niveau")
+    resultat: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
     for echelon, champ in ((E.EPCI, "commune__epci_id"), (E.COLLECTIVITE, "collectivite_competente_id")):
         code = etab.get(champ)
         if code is None:
             continue
-        du_territoire = adoptees.filter(**{champs[echelon]: code})
-        if departement is not None:
-            du_territoire = du_territoire.exclude(etablissement__departement_id=departement)
-        lignes += list(du_territoire.values_list(*colonnes))
-        vus.add(echelon)
-    resultat: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
-    for cle in voulus:
-        if cle[0] not in vus:
-            continue
-        rang = colonnes.index(champs[cle[0]])
-        taux: list[int] = []
-        terminaux: list[int] = []
-        for ligne in lignes:
-            if str(ligne[rang]) != cle[1] or (cle[2] and ligne[3] != cle[2]):
+        lignes = list(adoptees.filter(**{champs[echelon]: code}).values_list(*colonnes))
+        for cle in voulus:
+            if cle[0] != echelon:
                 continue
-            taux.append(int(ligne[0] * 10_000))
-            if ligne[2]:
-                terminaux.append(ligne[1] * 1000 // ligne[2])
-        resultat[cle] = (taux, terminaux)
+            taux: list[int] = []
+            terminaux: list[int] = []
+            for t, term, eleves, niveau in lignes:
+                if cle[2] and niveau != cle[2]:
+                    continue
+                valeur_taux, valeur_terminaux = _valeurs_deciles(t, term, eleves)
+                if valeur_taux is not None:
+                    taux.append(valeur_taux)
+                if valeur_terminaux is not None:
+                    terminaux.append(valeur_terminaux)
+            resultat[cle] = (taux, terminaux)
+    return resultat
+
+
+def _deplacer_histogrammes(
+    cles: list[tuple[str, str, str]],
+    avant: tuple[int | None, int | None],
+    apres: tuple[int | None, int | None],
+) -> dict[tuple[str, str, str], tuple[tuple[int, int] | None, tuple[int, int] | None]]:
+    """Move the établissement's values in the histograms of its larger territories; their new decile gaps.
+
+    A territory without a histogram (not computed since) or whose histogram lacks the former value (changed
+    outside of an edit) is left out: its deciles stay dated until the next full recomputation."""
+    resultat = {}
+    lignes = Histogramme.objects.select_for_update().filter(
+        reduce(or_, (Q(echelon=ech, code=code, niveau=niv) for ech, code, niv in cles))
+    )
+    for ligne in lignes:
+        h_taux = engine.Histogramme(*ligne.taux)
+        h_terminaux = engine.Histogramme(*ligne.terminaux)
+        if not (
+            engine.histogramme_deplacer(h_taux, avant[0], apres[0])
+            and engine.histogramme_deplacer(h_terminaux, avant[1], apres[1])
+        ):
+            continue
+        ligne.taux = list(h_taux)
+        ligne.terminaux = list(h_terminaux)
+        ligne.save(update_fields=["taux", "terminaux"])
+        resultat[(ligne.echelon, ligne.code, ligne.niveau)] = (
+            engine.decile_extremes_histogramme(h_taux),
+            engine.decile_extremes_histogramme(h_terminaux),
+        )
     return resultat
 
 
 def recalculer_etablissement(uai: str) -> Diagnostic | None:
-    """Recompute one établissement after an edit and add the difference to its aggregates."""
+    """Recompute one établissement after an edit and add the difference to its aggregates (sums, breakdowns,
+    decile gaps)."""
     etab = Etablissement.objects.filter(uai=uai).values(*CHAMPS_ETAB).first()
     if etab is None:
         return None
@@ -713,12 +786,21 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
             ancien.delete()
         if any(delta):
             cles = [(ech, code, niv) for ech, code in cles_territoire(etab) for niv in ("", etab["niveau"])]
-            filtre = Q()
-            for ech, code, niv in cles:
-                filtre |= Q(echelon=ech, code=code, niveau=niv)
+            filtre = reduce(or_, (Q(echelon=ech, code=code, niveau=niv) for ech, code, niv in cles))
             dimensions = dimensions_de({**etab, "ips": _dernier_ips([uai]).get(uai)}, _quartiles_stockes())
             agregats = list(Agregat.objects.select_for_update().filter(filtre))
-            deciles = _deciles_territoires(etab, agregats)
+            deciles: dict[tuple[str, str, str], tuple[tuple[int, int] | None, tuple[int, int] | None]] = {
+                cle: (engine.decile_extremes(taux), engine.decile_extremes(terminaux))
+                for cle, (taux, terminaux) in _deciles_territoires(etab, agregats).items()
+            }
+            v = calcul.vecteur
+            deciles.update(
+                _deplacer_histogrammes(
+                    [cle for cle in cles if cle[0] in VENTILEES],
+                    _valeurs_deciles(ancien.taux if ancien else None, avant[RANG_TERMINAUX], avant[RANG_ELEVES]),
+                    _valeurs_deciles(calcul.taux, v[RANG_TERMINAUX], v[RANG_ELEVES]),
+                )
+            )
             maintenant = timezone.now()
             for agregat in agregats:
                 agregat.synthese = {
@@ -734,15 +816,7 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
                     groupes[valeur] = list(map(add, groupes.get(valeur, [0] * len(delta)), delta))
                 cle = (agregat.echelon, agregat.code, agregat.niveau)
                 if cle in deciles:
-                    taux, terminaux = deciles[cle]
-                    for nom, extremes, echelle in (
-                        ("deciles_taux", engine.decile_extremes(taux), 10_000),
-                        ("deciles_terminaux", engine.decile_extremes(terminaux), 10),
-                    ):
-                        if extremes is None:
-                            vent.pop(nom, None)
-                        else:
-                            vent[nom] = [str(Decimal(e) / echelle) for e in extremes]
+                    _poser_deciles(vent, *deciles[cle])
                     vent["deciles_le"] = maintenant.isoformat()
                 agregat.save(update_fields=["synthese", "ventilations"])
     return Diagnostic.objects.filter(etablissement_id=uai, version=version).first() if version else None

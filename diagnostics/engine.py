@@ -22,10 +22,13 @@ reported (gap and cost) but count neither in the rate nor in the cost to reach t
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import accumulate
 from typing import NamedTuple, TypeVar
 
 from referentiels.rules import Profil, Regle, quantite_requise
@@ -447,6 +450,58 @@ def decile_extremes(valeurs: Iterable[Ordonnable]) -> tuple[Ordonnable, Ordonnab
         return None
     n = len(tri)
     return tri[max(1, -(-10 * n // 100)) - 1], tri[max(1, -(-90 * n // 100)) - 1]
+
+
+# --- Histograms: the deciles of a large territory, kept up to date one établissement at a time ------
+# A histogram of integer values (the rate in ten-thousandths, terminals per 100 pupils in tenths) is two
+# parallel lists: the distinct values, ascending, and how many établissements have each. An edit moves one
+# count; the deciles are read in O(distinct values), identical to ``decile_extremes`` of the values.
+
+
+class Histogramme(NamedTuple):
+    valeurs: list[int]
+    effectifs: list[int]
+
+
+def histogramme(valeurs: Iterable[int]) -> Histogramme:
+    """The histogram of ``valeurs``."""
+    comptes = Counter(valeurs)
+    cles = sorted(comptes)
+    return Histogramme(cles, [comptes[c] for c in cles])
+
+
+def histogramme_deplacer(h: Histogramme, ancienne: int | None, nouvelle: int | None) -> bool:
+    """One établissement's value changes from ``ancienne`` to ``nouvelle`` (None: not counted), in place.
+
+    False, and nothing changed, when ``ancienne`` is not in the histogram (it does not describe those values)."""
+    if ancienne == nouvelle:
+        return True
+    if ancienne is not None:
+        i = bisect_left(h.valeurs, ancienne)
+        if i == len(h.valeurs) or h.valeurs[i] != ancienne:
+            return False
+        h.effectifs[i] -= 1
+        if not h.effectifs[i]:
+            del h.valeurs[i], h.effectifs[i]
+    if nouvelle is not None:
+        i = bisect_left(h.valeurs, nouvelle)
+        if i < len(h.valeurs) and h.valeurs[i] == nouvelle:
+            h.effectifs[i] += 1
+        else:
+            h.valeurs.insert(i, nouvelle)
+            h.effectifs.insert(i, 1)
+    return True
+
+
+def decile_extremes_histogramme(h: Histogramme) -> tuple[int, int] | None:
+    """``decile_extremes`` of the values the histogram counts (nearest rank), without expanding them."""
+    cumuls = list(accumulate(h.effectifs))
+    if not cumuls or not cumuls[-1]:
+        return None
+    n = cumuls[-1]
+    premier = max(1, -(-10 * n // 100))
+    neuvieme = max(1, -(-90 * n // 100))
+    return h.valeurs[bisect_left(cumuls, premier)], h.valeurs[bisect_left(cumuls, neuvieme)]
 
 
 # --- Integer vectors: the same sums, fast, for national recomputation ------------------------------

@@ -242,6 +242,28 @@ class Agregat(models.Model):
         return f"{self.echelon} {self.code} {self.niveau or 'tous niveaux'}"
 
 
+class Histogramme(models.Model):
+    """The distribution of a large territory's per-établissement values, for its decile gaps after one edit.
+
+    ``taux``: the conformity rates (ten-thousandths), ``terminaux``: terminals per 100 pupils (tenths, rounded
+    down), each as ``[[distinct values, ascending], [counts]]`` of the diagnosed établissements. Kept for the
+    échelons with breakdowns (nation, région, académie, département), per niveau and all niveaux.
+    """
+
+    echelon = models.CharField("échelon", max_length=12, choices=Echelon.choices)
+    code = models.CharField("code du territoire", max_length=40)
+    niveau = models.CharField("niveau", max_length=10, blank=True)
+    taux = models.JSONField("taux de conformité")
+    terminaux = models.JSONField("terminaux pour 100 élèves")
+
+    class Meta:
+        verbose_name = "histogramme territorial"
+        constraints = [models.UniqueConstraint(fields=["echelon", "code", "niveau"], name="diag_histogramme_unique")]
+
+    def __str__(self) -> str:
+        return f"Histogramme {self.echelon} {self.code} {self.niveau or 'tous niveaux'}"
+
+
 class Commentaire(models.Model):
     """A remark on an établissement's inventory (by its directeur or the collectivité)."""
 

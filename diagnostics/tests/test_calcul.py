@@ -7,12 +7,20 @@ from django.core.exceptions import ValidationError
 
 from core.audit import history_of
 from diagnostics import calcul, engine, selectors, services
-from diagnostics.models import Agregat, Diagnostic, Inventaire, LigneInventaire
+from diagnostics.models import Agregat, Diagnostic, Histogramme, Inventaire, LigneInventaire
 from referentiels import services as ref_services
 from referentiels.tests.factories import association, jusqu_a_inscrit, proposer
-from territoires.models import Niveau
+from territoires.models import Etablissement, Niveau
+from territoires.tests.factories import (
+    AcademieFactory,
+    CommuneFactory,
+    DepartementFactory,
+    EPCIFactory,
+    EtablissementFactory,
+    RegionFactory,
+)
 
-from .factories import agent, construire
+from .factories import agent, construire, dne
 
 pytestmark = pytest.mark.django_db
 
@@ -82,31 +90,74 @@ def test_recalcul_incremental_egal_au_recalcul_complet():
     )
     services.inventaire_modifier(etablissement=monde.ecole_a, user=user, donnees={"debit_mbits": 100, "ent": True})
 
-    def etat() -> dict:
-        return {
-            (a.echelon, a.code, a.niveau): (
-                _synthese(a.echelon, a.code, a.niveau),
-                # The nation's, régions' and académies' deciles: full runs only (their pages date them).
-                {
-                    k: v
-                    for k, v in a.ventilations.items()
-                    if k != "deciles_le"
-                    and not (a.echelon in ("nation", "region", "academie") and k.startswith("deciles"))
-                },
-            )
-            for a in Agregat.objects.all()
-        }
-
-    incremental = etat()
+    incremental = _etat()
     calcul.recalculer_tout()
-    complet = etat()
+    complet = _etat()
     assert incremental == complet
+    complet = complet["agregats"]
     # Nearest-rank cut points of 85, 110, 120: 85, 110, 120; the collège has no IPS.
     assert set(complet[("nation", "FR", "")][1]["ips"]) == {"Q1", "Q2", "Q3", "inconnu"}
     nation = complet[("nation", "FR", "")][0]
     assert nation.etablissements == 4
     assert nation.diagnostiques == 4
     assert nation.cout_socle == sum(Diagnostic.objects.values_list("cout_socle", flat=True), Decimal(0))
+
+
+def _etat() -> dict:
+    """Every stored aggregate (sums, breakdowns, decile gaps) and histogram; only the dates differ between runs."""
+    agregats = {
+        (a.echelon, a.code, a.niveau): (
+            _synthese(a.echelon, a.code, a.niveau),
+            {k: v for k, v in a.ventilations.items() if k != "deciles_le"},
+        )
+        for a in Agregat.objects.all()
+    }
+    histogrammes = {(h.echelon, h.code, h.niveau): (h.taux, h.terminaux) for h in Histogramme.objects.all()}
+    return {"agregats": agregats, "histogrammes": histogrammes}
+
+
+def test_deciles_de_la_nation_apres_des_modifications_egaux_au_recalcul_complet():
+    """Thirty écoles in two départements of two académies: the edits move the nation's, régions', académies' and
+    départements' decile gaps, kept up to date from their histograms, as the full recomputation finds them."""
+    monde = construire()
+    region = RegionFactory(code="52", nom="Pays de la Loire")
+    academie = AcademieFactory(code="17", nom="Nantes", region_academique=region)
+    departement = DepartementFactory(code="44", nom="Loire-Atlantique", region=region, academie=academie)
+    autre = CommuneFactory(
+        code_insee="44109",
+        departement=departement,
+        epci=EPCIFactory(siren="244400404", nom="Nantes Métropole"),
+        population=800,
+        superficie_km2=20,
+    )
+    for k in range(30):
+        EtablissementFactory(
+            commune=autre if k % 2 else monde.ecole_a.commune, classes=2 + k % 7, eleves=40 + 9 * k, uai=f"0990{k:03d}Z"
+        )
+    sans_inventaire = EtablissementFactory(commune=autre, uai="0990999Z")
+    services.inventaires_simuler(etablissements=Etablissement.objects.exclude(pk=sans_inventaire.pk), seed=11)
+    calcul.recalculer_tout()
+    avant = Agregat.objects.get(echelon="nation", code="FR", niveau="").ventilations["deciles_taux"]
+    user = dne()
+    # A school equips itself fully, another loses its whole inventory, a third is inventoried for the first time.
+    ecole = Etablissement.objects.get(uai="0990004Z")
+    services.inventaire_modifier(
+        etablissement=ecole,
+        user=user,
+        donnees={"debit_mbits": 1000, "salles_connectees": 6, "ent": True, "internet_direction": True},
+    )
+    for code in ("videoprojecteur", "ordinateur-portable-enseignant", "classe-mobile-terminaux", "visualiseur"):
+        services.ligne_ajouter(etablissement=ecole, user=user, donnees={"item_code": code, "quantite": 40})
+    for ligne in LigneInventaire.objects.filter(etablissement_id="0990007Z"):
+        services.ligne_supprimer(ligne=ligne, user=user)
+    services.ligne_ajouter(
+        etablissement=sans_inventaire, user=user, donnees={"item_code": "videoprojecteur", "quantite": 2}
+    )
+    incremental = _etat()
+    assert incremental["agregats"][("nation", "FR", "")][1]["deciles_taux"] != avant
+    assert {e for e, _, _ in incremental["histogrammes"]} == {"nation", "region", "academie", "departement"}
+    calcul.recalculer_tout()
+    assert incremental == _etat()
 
 
 def test_agregats_sommes_des_parties_et_ventilations():

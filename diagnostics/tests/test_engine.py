@@ -255,3 +255,37 @@ def test_la_memoisation_ne_change_aucun_resultat(liste):
     for items, profil, presents in liste:
         assert evaluer(items, profil, presents, memo) == evaluer(items, profil, presents)
         assert evaluer(items, profil, presents, memo) == evaluer(items, profil, presents)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), max_size=300))
+def test_deciles_lus_dans_l_histogramme_egaux_a_ceux_de_la_liste_triee(valeurs):
+    assert engine.decile_extremes_histogramme(engine.histogramme(valeurs)) == engine.decile_extremes(valeurs)
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=60), max_size=80),
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=200), st.none() | st.integers(min_value=0, max_value=60)),
+        max_size=40,
+    ),
+)
+def test_histogramme_tenu_a_jour_un_etablissement_a_la_fois(valeurs, modifications):
+    """Each edit moves one établissement's value (or adds one, or removes one): the deciles read from the histogram
+    are those of the list of values after the edits."""
+    h = engine.histogramme(valeurs)
+    for rang, nouvelle in modifications:
+        if valeurs and rang < len(valeurs):
+            ancienne = valeurs[rang]
+            assert engine.histogramme_deplacer(h, ancienne, nouvelle)
+            if nouvelle is None:
+                del valeurs[rang]
+            else:
+                valeurs[rang] = nouvelle
+        elif nouvelle is not None:
+            assert engine.histogramme_deplacer(h, None, nouvelle)
+            valeurs.append(nouvelle)
+        assert h == engine.histogramme(valeurs)
+        assert engine.decile_extremes_histogramme(h) == engine.decile_extremes(valeurs)
+    # A value the histogram does not count is refused, nothing changed.
+    assert not engine.histogramme_deplacer(h, 999, 1)
+    assert h == engine.histogramme(valeurs)

@@ -43,7 +43,7 @@ def test_page_de_l_epci_avec_ventilations_deciles_sous_territoires_et_export(cli
     page = client.get(url).content.decode()
     assert "non diffusé" not in page
     assert "Taux de conformité : 1er décile" in page
-    assert "Déciles calculés le" in page
+    assert "Déciles mis à jour le" in page
     assert "Indicateurs par territoire" in page  # the chart's table: Rennes, Bruz, the département
     for collectivite in (monde.rennes, monde.bruz, monde.departement):
         assert f'href="/diagnostics/territoires/collectivite/{collectivite.pk}/' in page
@@ -84,19 +84,18 @@ def test_les_deciles_suivent_la_modification_d_un_inventaire(client, monde):
         services.ligne_ajouter(etablissement=monde.ecole_a, user=user, donnees={"item_code": code, "quantite": 30})
     apres_rennes = deciles("collectivite", str(monde.rennes.pk))
     assert apres_rennes != avant_rennes
-    # Right after the edit, its département, EPCI and collectivités have the deciles a full run gives (the nation's,
-    # régions' and académies' wait for the next full run; their pages say when they were computed).
+    # Right after the edit, every territory of the école has the deciles a full run gives, up to the nation.
     incremental = {
         (a.echelon, a.code, a.niveau): (a.ventilations.get("deciles_taux"), a.ventilations.get("deciles_terminaux"))
-        for a in Agregat.objects.filter(echelon__in=["departement", "epci", "collectivite"])
+        for a in Agregat.objects.all()
     }
     calcul.recalculer_tout()
     complet = {
         (a.echelon, a.code, a.niveau): (a.ventilations.get("deciles_taux"), a.ventilations.get("deciles_terminaux"))
-        for a in Agregat.objects.filter(echelon__in=["departement", "epci", "collectivite"])
+        for a in Agregat.objects.all()
     }
     assert incremental == complet
     login(client, dne())
     page = client.get(reverse("diagnostics:territoire", args=["region", monde.ecole_a.departement.region_id]))
-    assert "Déciles calculés le" in page.content.decode()
-    assert "recalculés à chaque calcul national" in page.content.decode()
+    assert "Déciles mis à jour le" in page.content.decode()
+    assert "ils suivent chaque modification d'inventaire" in page.content.decode().replace("&#x27;", "'")
