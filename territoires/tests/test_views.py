@@ -398,16 +398,3 @@ def test_home_has_search_box_and_national_counts(client, deux_departements):
     assert "Les établissements en chiffres" in html
     assert "Établissements en France, par type et secteur" in html
     assert reverse("territoires:academies") in html
-
-
-def test_too_large_spreadsheet_export_sends_back_to_the_list_with_the_reason(client, rennes, monkeypatch):
-    monkeypatch.setattr("core.exports.SPREADSHEET_MAX_ROWS", 2)
-    for i in range(3):
-        etab(uai=f"035000{i}A", nom=f"École {i}", commune=rennes.commune)
-    url = reverse("territoires:recherche")
-    response = client.get(url, {"q": "ecole", "format": "ods"})
-    assert response.status_code == 302 and response["Location"] == f"{url}?q=ecole"
-    html = client.get(response["Location"]).content.decode()
-    assert "L&#x27;export ODS est limité à 2 lignes et cette liste en compte 3" in html
-    csv_export = client.get(url, {"q": "ecole", "format": "csv"})
-    assert csv_export.status_code == 200 and len(csv_export.content.decode("utf-8-sig").splitlines()) == 4
