@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 	$(PY) -m bench.appels
 	$(PY) -m bench.diagnostics
+	$(PY) -m bench.exports
 
 clean:
 	rm -rf var/socle.sqlite3* var/downloads
