@@ -360,6 +360,8 @@ def _xlsx_cell(ref: str, value: Any, style: int = 0) -> str:
     kind = _KINDS.get(type(value)) or _kind(value)
     if kind == "string":
         text = _xml_text(_guard(str(value)))
+        if not text:
+            return ""  # a blank cell, as for None
         styled = f' s="{style}"' if style else ""
         return f'<c r="{ref}" t="inlineStr"{styled}><is><t xml:space="preserve">{text}</t></is></c>'
     if kind == "number":
@@ -500,8 +502,11 @@ def _ods_paragraphs(value: str) -> str:
 def _ods_cell(value: Any, style: str = "") -> str:
     kind = _KINDS.get(type(value)) or _kind(value)
     if kind == "string":
+        text = str(value)
+        if not text:
+            return "<table:table-cell/>"  # a blank cell, as for None
         styled = f' table:style-name="{style}"' if style else ""
-        paragraphs = _ods_paragraphs(_guard(str(value)))
+        paragraphs = _ods_paragraphs(_guard(text))
         return f'<table:table-cell{styled} office:value-type="string">{paragraphs}</table:table-cell>'
     if kind == "number":
         number = _number_text(value)

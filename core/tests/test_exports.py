@@ -27,7 +27,7 @@ from territoires.tests.factories import CommuneFactory
 HEADERS = ["UAI", "Nom", "IPS", "Élèves", "Ouverte le", "Publique"]
 ROWS = [
     ["0350001A", "École Jean Jaurès", Decimal("104.3"), 210, dt.date(2020, 9, 1), True],
-    ["0350002B", '=HYPERLINK("http://x")', None, 0, None, False],
+    ["0350002B", '=HYPERLINK("http://x")', None, 0, "", False],
 ]
 
 
@@ -95,7 +95,7 @@ def test_xlsx_keeps_numbers_booleans_and_dates_typed():
     assert rows[1][3] == 210 and sheet["D2"].data_type == "n"
     assert rows[1][4] == dt.datetime(2020, 9, 1) and sheet["E2"].is_date and sheet["E2"].number_format == "dd/mm/yyyy"
     assert rows[1][5] is True and rows[2][5] is False
-    assert rows[2][2] is None and rows[2][4] is None
+    assert rows[2][2] is None and rows[2][4] is None  # None and "" are both blank cells
     assert len(rows) == 3
 
 
@@ -163,7 +163,9 @@ def test_ods_keeps_numbers_booleans_and_dates_typed():
         ("boolean", "true"),
         ("date", "2026-01-15T10:30:00"),
     ]
-    assert cells[2][2] == ("", "") and cells[2][3] == ("float", "0") and cells[2][5] == ("boolean", "false")
+    assert (
+        cells[2][2] == cells[2][4] == ("", "") and cells[2][3] == ("float", "0") and cells[2][5] == ("boolean", "false")
+    )
 
 
 def test_ods_opens_with_pandas_and_tablib():
