@@ -1,9 +1,12 @@
 """Field parsers shared by the families: each returns the value or records an error and returns None."""
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from territoires.rules import (
+    UAI_LETTRES,
     code_commune_valide,
     code_departement_valide,
     normalise_code_departement,
@@ -13,28 +16,38 @@ from territoires.rules import (
     uai_valide,
 )
 
-from .readers import Erreurs
+from .readers import Erreurs, Table
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Caches of values already checked (the national files repeat them a lot): only valid values are stored.
 UAI_VALIDES: set[str] = set()
 COMMUNES_VALIDES: set[str] = set()
-_DEPARTEMENTS: dict[str, str] = {}
+DEPARTEMENTS_CONNUS: dict[str, str] = {}
 RENTREES: dict[str, str] = {}
-_DECIMAUX: dict[tuple[str, str], Decimal] = {}
+DECIMAUX: dict[str, dict[str, Decimal]] = {}  # places -> text -> value
 
 
 class Contexte:
-    """Where we are: file and line, to name them in messages."""
+    """Where we are: file and line, to name them in messages.
 
-    __slots__ = ("erreurs", "fichier", "ligne")
+    Row by row, ``ligne`` is the line; column by column (with ``table``), ``i`` is the row and its line is looked up
+    only for a message.
+    """
 
-    def __init__(self, erreurs: Erreurs, fichier: str):
+    __slots__ = ("erreurs", "fichier", "i", "ligne", "table")
+
+    def __init__(self, erreurs: Erreurs, fichier: str, table: Table | None = None):
         self.erreurs = erreurs
         self.fichier = fichier
         self.ligne = 0
+        self.i = 0
+        self.table = table
 
     def erreur(self, colonne: str, message: str) -> None:
-        self.erreurs.ajouter(self.fichier, message, ligne=self.ligne, colonne=colonne)
+        ligne = self.table.ligne(self.i) if self.table is not None else self.ligne
+        self.erreurs.ajouter(self.fichier, message, ligne=ligne, colonne=colonne)
 
     def uai(self, valeur: str, colonne: str = "uai") -> str | None:
         if valeur in UAI_VALIDES:  # the same UAI comes in several files
@@ -63,14 +76,14 @@ class Contexte:
         return code
 
     def departement(self, valeur: str, colonne: str = "code_departement") -> str | None:
-        connu = _DEPARTEMENTS.get(valeur)
+        connu = DEPARTEMENTS_CONNUS.get(valeur)
         if connu is not None:
             return connu
         code = normalise_code_departement(valeur)
         if not code_departement_valide(code):
             self.erreur(colonne, f"code département « {valeur} » invalide")
             return None
-        _DEPARTEMENTS[valeur] = code
+        DEPARTEMENTS_CONNUS[valeur] = code
         return code
 
     def siren(self, valeur: str, colonne: str = "siren", *, requis: bool = True) -> str | None:
@@ -78,7 +91,7 @@ class Contexte:
             if requis:
                 self.erreur(colonne, "SIREN manquant")
             return None
-        if not siren_valide(valeur):
+        if not _siren_valide(valeur):
             self.erreur(colonne, f"SIREN « {valeur} » invalide (9 chiffres, clé de Luhn)")
             return None
         return valeur
@@ -100,7 +113,8 @@ class Contexte:
         """A decimal rounded to ``places``, below ``maximum`` in absolute value (the size of the column)."""
         if not valeur:
             return None
-        connu = _DECIMAUX.get((valeur, places))
+        cache = DECIMAUX.setdefault(places, {})
+        connu = cache.get(valeur)
         if connu is not None:
             return connu
         try:
@@ -111,7 +125,7 @@ class Contexte:
         if not nombre.is_finite() or abs(nombre) > maximum:
             self.erreur(colonne, f"nombre hors limites, lu « {valeur} »")
             return None
-        _DECIMAUX[(valeur, places)] = nombre
+        cache[valeur] = nombre
         return nombre
 
     def flottant(self, valeur: str, colonne: str, borne: float) -> float | None:
@@ -144,6 +158,89 @@ class Contexte:
             return v
         self.erreur(colonne, f"rentrée scolaire « {valeur} » invalide (attendu 2022-2023)")
         return None
+
+
+def _octets(valeurs: list[str], largeur: int) -> "np.ndarray | None":
+    """``valeurs`` (ASCII, all ``largeur`` characters long) as a (n, largeur) array of bytes; None if empty."""
+    import numpy as np
+
+    if not valeurs:
+        return None
+    joint = "".join(valeurs)
+    return np.frombuffer(joint.encode("ascii"), dtype=np.uint8).reshape(len(valeurs), largeur)
+
+
+def prevalider_uai(valeurs: Iterable[str]) -> None:
+    """Check the distinct UAIs of a column at once (numpy): the valid ones, already in normal form, join
+    ``UAI_VALIDES``; the others are left to ``Contexte.uai`` (same rule, row by row, with its message)."""
+    import numpy as np
+
+    candidats = [v for v in set(valeurs) if len(v) == 8 and v.isascii() and v not in UAI_VALIDES]
+    octets = _octets(candidats, 8)
+    if octets is None:
+        return
+    chiffres = octets[:, :7].astype(np.int64) - 48
+    ok = ((chiffres >= 0) & (chiffres <= 9)).all(axis=1)
+    nombres = chiffres @ (10 ** np.arange(6, -1, -1, dtype=np.int64))
+    lettres = np.frombuffer(UAI_LETTRES.encode("ascii"), dtype=np.uint8)[np.where(ok, nombres, 0) % 23]
+    ok &= octets[:, 7] == lettres
+    UAI_VALIDES.update(v for v, bon in zip(candidats, ok.tolist(), strict=True) if bon)
+
+
+def _siren_valide(valeur: str) -> bool:
+    try:
+        return siren_valide(valeur)
+    except ValueError:  # a Unicode digit that int() refuses ("²")
+        return False
+
+
+def sirens_valides(valeurs: list[str]) -> set[str]:
+    """The SIRENs of ``valeurs`` that ``siren_valide`` accepts: those of 9 ASCII characters checked together (numpy
+    Luhn), the others one by one."""
+    import numpy as np
+
+    distincts = set(valeurs)
+    candidats = [v for v in distincts if len(v) == 9 and v.isascii()]
+    autres = {v for v in distincts.difference(candidats) if v and _siren_valide(v)}
+    octets = _octets(candidats, 9)
+    if octets is None:
+        return autres
+    chiffres = octets.astype(np.int64) - 48
+    ok = ((chiffres >= 0) & (chiffres <= 9)).all(axis=1)
+    doubles = chiffres[:, 1::2] * 2  # positions 1, 3, 5, 7: the odd positions from the right
+    total = chiffres[:, 0::2].sum(axis=1) + (doubles - 9 * (doubles > 9)).sum(axis=1)
+    ok &= total % 10 == 0
+    return autres.union(v for v, bon in zip(candidats, ok.tolist(), strict=True) if bon)
+
+
+def flottants(ctx: Contexte, valeurs: list[str], colonne: str, borne: float) -> list[float | None]:
+    """``Contexte.flottant`` over a column (``ctx.table`` names the lines): the same values, rounded to 6 places,
+    with ``round`` called only where numpy's rounding changes the number (a coordinate already with 6 places or
+    fewer is its own rounding)."""
+    import numpy as np
+
+    nombres: list[float | None] = []
+    ajouter = nombres.append
+    for i, valeur in enumerate(valeurs):
+        if not valeur:
+            ajouter(None)
+            continue
+        try:
+            nombre = float(valeur)
+        except ValueError:
+            nombre = None
+        if nombre is None or not -borne <= nombre <= borne:
+            ctx.i = i
+            ajouter(ctx.flottant(valeur, colonne, borne))  # a comma, or the message
+        else:
+            ajouter(nombre)
+    tableau = np.array([np.nan if n is None else n for n in nombres], dtype=np.float64)
+    differents = np.flatnonzero(np.round(tableau, 6) != tableau)  # NaN (empty) too
+    for i in differents.tolist():
+        n = nombres[i]
+        if n is not None:
+            nombres[i] = round(n, 6)
+    return nombres
 
 
 @lru_cache(maxsize=256)

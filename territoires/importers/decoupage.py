@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .champs import Contexte
+from .champs import COMMUNES_VALIDES, DEPARTEMENTS_CONNUS, Contexte, flottants, sirens_valides
 from .readers import Erreurs, lire
 
 TYPES_EPCI = {"CC", "CA", "CU", "METRO", "MET69"}
@@ -229,68 +229,85 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
 
     t = tables["communes_2026"]
     if t:
-        ctx = Contexte(erreurs, t.fichier)
+        ctx = Contexte(erreurs, t.fichier, t)
         parentes: list[tuple[int, str, str]] = []
         sirens: dict[str, str] = {}
-        for ctx.ligne, row in t.lignes:
-            code = ctx.commune(row["code_insee"], "code_insee")
-            dep = ctx.departement(row["code_departement"])
+        sirens_ok = sirens_valides(t.col("siren"))
+        for ctx.i, (brut, brut_dep, type_, siren, epci, parente, nom, population, codes_postaux) in enumerate(
+            zip(
+                t.col("code_insee"),
+                t.col("code_departement"),
+                t.col("type"),
+                t.col("siren"),
+                t.col("code_epci"),
+                t.col("commune_parente"),
+                t.col("nom"),
+                t.col("population"),
+                t.col("codes_postaux"),
+                strict=True,
+            )
+        ):
+            code = brut if brut in COMMUNES_VALIDES else ctx.commune(brut, "code_insee")
+            dep = DEPARTEMENTS_CONNUS.get(brut_dep) or ctx.departement(brut_dep)
             if code is None or dep is None:
                 continue
             if dep not in ref.departements:
                 ctx.erreur("code_departement", f"département « {dep} » inconnu")
                 continue
-            type_ = row.get("type") or "commune-actuelle"
-            siren = ctx.siren(row.get("siren", ""), "siren", requis=False)
+            if siren and siren not in sirens_ok:
+                ctx.siren(siren, "siren")  # the message
+                siren = ""
             if siren and siren in sirens:
                 ctx.erreur("siren", f"SIREN « {siren} » déjà attribué à la commune {sirens[siren]}")
                 continue
             if siren:
                 sirens[siren] = code
-            epci = row.get("code_epci") or epci_de.get(code) or None
+            epci = epci or epci_de.get(code) or None
             if epci is not None and epci not in ref.epci:
                 ctx.erreur("code_epci", f"EPCI « {epci} » absent du fichier des EPCI")
                 continue
-            parente = row.get("commune_parente") or None
             if parente:
-                parentes.append((ctx.ligne, code, parente))
+                parentes.append((ctx.i, code, parente))
             ref.communes[code] = {
-                "nom": row["nom"],
-                "type": type_,
+                "nom": nom,
+                "type": type_ or "commune-actuelle",
                 "departement_id": dep,
                 "epci_id": epci,
-                "commune_parente_id": parente,
-                "siren": siren or "",
-                "population": ctx.entier(row.get("population", ""), "population"),
-                "codes_postaux": row.get("codes_postaux", "")[:500],
+                "commune_parente_id": parente or None,
+                "siren": siren,
+                "population": ctx.entier(population, "population") if population else None,
+                "codes_postaux": codes_postaux[:500],
                 "superficie_km2": None,
                 "latitude": None,
                 "longitude": None,
             }
-        for ligne, _code, parente in parentes:
+        for i, _code, parente in parentes:
             if parente not in ref.communes:
                 erreurs.ajouter(
-                    t.fichier, f"commune parente « {parente} » inconnue", ligne=ligne, colonne="commune_parente"
+                    t.fichier, f"commune parente « {parente} » inconnue", ligne=t.ligne(i), colonne="commune_parente"
                 )
 
     chemin = chemins.get("communes_superficie_population_2024")
     if chemin is not None:
         t = lire(chemin, chemin.name, COLONNES_SUPERFICIES, ["insee_com", "superficie_km2"], erreurs)
         if t:
-            ctx = Contexte(erreurs, t.fichier)
+            ctx = Contexte(erreurs, t.fichier, t)
             vus: set[str] = set()
-            for ctx.ligne, row in t.lignes:
-                code = ctx.commune(row["insee_com"], "insee_com")
+            lats = flottants(ctx, t.col("lat"), "lat", 90)
+            lngs = flottants(ctx, t.col("lng"), "lng", 180)
+            decimal = ctx.decimal
+            for ctx.i, (brut, superficie, lat, lng) in enumerate(
+                zip(t.col("insee_com"), t.col("superficie_km2"), lats, lngs, strict=True)
+            ):
+                code = brut if brut in COMMUNES_VALIDES else ctx.commune(brut, "insee_com")
                 if code is None or code in vus:
                     continue
                 vus.add(code)
+                valeur = decimal(superficie, "superficie_km2", "0.01", 99_999_999)
                 commune = ref.communes.get(code)
-                superficie = ctx.decimal(row["superficie_km2"], "superficie_km2", "0.01", 99_999_999)
-                lat = ctx.flottant(row.get("lat", ""), "lat", 90)
-                lng = ctx.flottant(row.get("lng", ""), "lng", 180)
                 if commune is None:
                     continue  # COG 2024 code merged since
-                commune["superficie_km2"] = superficie
+                commune["superficie_km2"] = valeur
                 commune["latitude"] = lat
                 commune["longitude"] = lng
     return ref

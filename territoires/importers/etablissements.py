@@ -36,11 +36,24 @@ from typing import Any
 
 from territoires.rules import normalise_code_departement, normalise_recherche
 
-from .champs import RENTREES, UAI_VALIDES, Contexte, combine_secteur, niveau_de, secteur_de
+from .champs import (
+    COMMUNES_VALIDES,
+    DECIMAUX,
+    DEPARTEMENTS_CONNUS,
+    RENTREES,
+    UAI_VALIDES,
+    Contexte,
+    combine_secteur,
+    flottants,
+    niveau_de,
+    prevalider_uai,
+    secteur_de,
+)
 from .decoupage import Referentiel
 from .readers import Erreurs, lire
 
 Desire = dict[str, dict[str, Any]]
+VIDE: dict[str, Any] = {}
 
 COLONNES_ETABLISSEMENTS = {
     "uai": ("numero_uai", "identifiant_de_l_etablissement"),
@@ -139,6 +152,8 @@ def lire_scolaire(
     def garder(dep: str | None) -> bool:
         return dep is not None and (departements is None or dep in departements)
 
+    communes = ref.communes
+
     # 1. The list: derived first, then the geolocalised directory over it.
     for code in ("etablissements_national_derive", "etablissements_geolocalises_2026"):
         chemin = chemins.get(code)
@@ -149,42 +164,78 @@ def lire_scolaire(
         )
         if t is None:
             continue
-        ctx = Contexte(erreurs, t.fichier)
-        for ctx.ligne, row in t.lignes:
-            uai = ctx.uai(row["uai"])
-            dep = ctx.departement(row["code_departement"])
-            commune = ctx.commune(row["code_commune"], requis=False)
-            lat = ctx.flottant(row.get("latitude", ""), "latitude", 90)
-            lng = ctx.flottant(row.get("longitude", ""), "longitude", 180)
-            niveau = niveau_de(row.get("type_etablissement") or row.get("nature", ""))
+        ctx = Contexte(erreurs, t.fichier, t)
+        prevalider_uai(t.col("uai"))
+        lats = flottants(ctx, t.col("latitude"), "latitude", 90)
+        lngs = flottants(ctx, t.col("longitude"), "longitude", 180)
+        colonnes = zip(
+            t.col("uai"),
+            t.col("code_departement"),
+            t.col("code_commune"),
+            lats,
+            lngs,
+            t.col("type_etablissement"),
+            t.col("nature"),
+            t.col("etat"),
+            t.col("code_academie"),
+            t.col("nom"),
+            t.col("sous_type"),
+            t.col("secteur"),
+            t.col("contrat"),
+            t.col("code_postal"),
+            t.col("adresse"),
+            strict=True,
+        )
+        for ctx.i, (
+            uai,
+            dep,
+            commune,
+            lat,
+            lng,
+            type_etablissement,
+            nature,
+            etat,
+            code_academie,
+            nom,
+            sous_type,
+            secteur,
+            contrat,
+            code_postal,
+            adresse,
+        ) in enumerate(colonnes):
+            # Values already checked are taken from the caches without a call.
+            if uai not in UAI_VALIDES:
+                uai = ctx.uai(uai)
+            dep = DEPARTEMENTS_CONNUS.get(dep) or ctx.departement(dep)
+            if commune not in COMMUNES_VALIDES:
+                commune = ctx.commune(commune, requis=False)
+            niveau = niveau_de(type_etablissement or nature)
             if uai is None or dep is None or not garder(dep):
                 continue
-            if not niveau or row.get("etat", "").upper() == "FERME":
+            if not niveau or etat.upper() == "FERME":
                 continue
-            if commune is None or commune not in ref.communes:
+            if commune is None or commune not in communes:
                 inconnues[code] = inconnues.get(code, 0) + 1
                 continue
-            commune_dep = ref.communes[commune]["departement_id"]
+            commune_dep = communes[commune]["departement_id"]
             departement = ref.departements[commune_dep]
-            if departement["academie_id"] is None and row.get("code_academie", "").zfill(2) in ref.academies:
+            if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
                 # decoupage-administratif has no académie: the Ministry's directory tells it.
-                departement["academie_id"] = row["code_academie"].zfill(2)
-            precedent = out.etablissements.get(uai, {})
-            nom = row["nom"] or precedent.get("nom", "") or f"Établissement {uai}"
+                departement["academie_id"] = code_academie.zfill(2)
+            precedent = out.etablissements.get(uai, VIDE)
+            nom = nom or precedent.get("nom", "") or f"Établissement {uai}"
             out.etablissements[uai] = {
                 **precedent,
                 "nom": nom[:255],
                 "niveau": niveau,
-                "sous_type": row.get("sous_type", "") or precedent.get("sous_type", ""),
-                "nature": row.get("nature", "")[:100] or precedent.get("nature", ""),
-                "secteur": combine_secteur(
-                    precedent.get("secteur", ""), secteur_de(row.get("secteur", ""), row.get("contrat", ""))
-                ),
+                "sous_type": sous_type or precedent.get("sous_type", ""),
+                "nature": nature[:100] or precedent.get("nature", ""),
+                "secteur": combine_secteur(precedent.get("secteur", ""), secteur_de(secteur, contrat)),
                 "commune_id": commune,
                 "departement_id": commune_dep,
-                "academie_id": ref.departements[commune_dep]["academie_id"],
-                "code_postal": (row.get("code_postal", "") or precedent.get("code_postal", ""))[:5],
-                "adresse": (row.get("adresse", "") or precedent.get("adresse", ""))[:255],
+                "academie_id": departement["academie_id"],
+                "code_postal": (code_postal or precedent.get("code_postal", ""))[:5],
+                "adresse": (adresse or precedent.get("adresse", ""))[:255],
                 "latitude": lat if lat is not None else precedent.get("latitude"),
                 "longitude": lng if lng is not None else precedent.get("longitude"),
                 "source_id": code,
@@ -277,37 +328,50 @@ def lire_scolaire(
         t = lire(chemin, chemin.name, COLONNES_IPS, ["rentree", "uai", "ips"], erreurs)
         if t is None:
             continue
-        ctx = Contexte(erreurs, t.fichier)
-        decimal, etablissements, ips = ctx.decimal, out.etablissements, out.ips
-        for ctx.ligne, row in t.lignes:
+        ctx = Contexte(erreurs, t.fichier, t)
+        prevalider_uai(t.col("uai"))
+        decimal, entier = ctx.decimal, ctx.entier
+        etablissements, ips, effectifs = out.etablissements, out.ips, out.effectifs
+        dixiemes = DECIMAUX.setdefault("0.1", {})
+        colonnes = zip(
+            t.col("uai"),
+            t.col("rentree"),
+            t.col("ips"),
+            t.col("ips_national"),
+            t.col("ips_academique"),
+            t.col("ips_departemental"),
+            t.col("effectifs"),
+            t.col("secteur"),
+            strict=True,
+        )
+        for ctx.i, (uai, rentree, brut, national, academique, departemental, eleves, secteur) in enumerate(colonnes):
             # Values already checked are taken from the caches without a call (160,000 rows nationally).
-            uai = row["uai"]
             if uai not in UAI_VALIDES:
                 uai = ctx.uai(uai)
-            rentree = RENTREES.get(row["rentree"]) or ctx.rentree(row["rentree"])
+            rentree = RENTREES.get(rentree) or ctx.rentree(rentree)
             if uai is None or rentree is None or uai not in etablissements:
                 continue  # figures of établissements outside the import are not parsed
-            brut = row["ips"].strip().upper()
+            brut = brut.upper()
             ns = brut == "NS"
-            get = row.get
             ips[(uai, rentree)] = {
-                "valeur": None if ns else decimal(brut, "ips"),
+                "valeur": None if ns else dixiemes.get(brut) or decimal(brut, "ips"),
                 "non_significatif": ns,
-                "national": decimal(get("ips_national", ""), "ips_national"),
-                "academique": decimal(get("ips_academique", ""), "ips_academique"),
-                "departemental": decimal(get("ips_departemental", ""), "ips_departemental"),
+                "national": dixiemes.get(national) or decimal(national, "ips_national"),
+                "academique": dixiemes.get(academique) or decimal(academique, "ips_academique"),
+                "departemental": dixiemes.get(departemental) or decimal(departemental, "ips_departemental"),
                 "source_id": code,
             }
-            effectifs = ctx.entier(get("effectifs", ""), "effectifs")
             e = etablissements[uai]
-            if e["secteur"] == "prive" and secteur_de(row.get("secteur", "")) == "prive_sous_contrat":
+            if e["secteur"] == "prive" and secteur_de(secteur) == "prive_sous_contrat":
                 e["secteur"] = "prive_sous_contrat"
-            if effectifs is not None:
-                out.effectifs[(uai, rentree, code)] = {"eleves": effectifs, "classes": None, "_famille": "ips"}
+            if eleves:
+                nombre = entier(eleves, "effectifs")
+                if nombre is not None:
+                    effectifs[(uai, rentree, code)] = {"eleves": nombre, "classes": None, "_famille": "ips"}
 
     _choisir_effectifs(out)
     for uai, e in out.etablissements.items():
-        commune = ref.communes[e["commune_id"]]
+        commune = communes[e["commune_id"]]
         e["recherche"] = normalise_recherche(f"{e['nom']} {commune['nom']} {uai} {e['code_postal']}")[:500]
     for code, n in inconnues.items():
         out.avertissements.append(f"{code} : {n} établissements ignorés (commune absente du COG 2026)")

@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import operator
+import re
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,21 +66,68 @@ def cle_colonne(nom: str) -> str:
     return normalise_recherche(nom).replace(" ", "_")
 
 
-@dataclass
 class Table:
-    fichier: str
-    lignes: list[tuple[int, dict[str, str]]]
-    colonnes: list[str]  # canonical names found
+    """The wanted columns of a file, by canonical name (values stripped), and the line of each row on demand."""
+
+    def __init__(
+        self,
+        fichier: str,
+        colonnes: dict[str, list[str]],
+        n: int,
+        *,
+        lignes: list[int] | None = None,
+        texte: str | None = None,
+        delimiteur: str = ",",
+    ):
+        self.fichier = fichier
+        self.colonnes = colonnes
+        self.n = n
+        self._lignes = lignes
+        self._texte = texte
+        self._delimiteur = delimiteur
 
     def __len__(self) -> int:
-        return len(self.lignes)
+        return self.n
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    def col(self, nom: str) -> list[str]:
+        """The values of a column; empty strings if the file has no such column."""
+        valeurs = self.colonnes.get(nom)
+        return valeurs if valeurs is not None else [""] * self.n
+
+    def ligne(self, i: int) -> int:
+        """The line of the file where row ``i`` (0-based) ends, as the ``csv`` module counts them."""
+        if self._lignes is None:
+            self._lignes = _numeros_de_ligne(self._texte or "", self._delimiteur)
+        return self._lignes[i]
+
+    @property
+    def lignes(self) -> list[tuple[int, dict[str, str]]]:
+        """(line, {column: value}) per row: for the small files, read row by row."""
+        noms = list(self.colonnes)
+        rangees = zip(*(self.colonnes[n] for n in noms), strict=True) if noms else iter([()] * self.n)
+        return [(self.ligne(i), dict(zip(noms, r, strict=True))) for i, r in enumerate(rangees)]
+
+
+def _numeros_de_ligne(texte: str, delimiteur: str) -> list[int]:
+    """The line number of every data row, with the rules of ``lire`` (only needed to name a line in a message)."""
+    lecteur = csv.reader(io.StringIO(texte, newline=""), delimiter=delimiteur)
+    next(lecteur, None)
+    numeros = []
+    for row in lecteur:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        numeros.append(lecteur.line_num)
+    return numeros
 
 
 JsonAdapter = Callable[[Any], list[dict[str, str]]]
 
 
-def decoder(chemin: Path, nom: str, erreurs: Erreurs) -> str | None:
-    """The text of a file (gunzipped if needed), or None after recording why it cannot be read."""
+def decoder(chemin: Path, nom: str, erreurs: Erreurs) -> tuple[bytes, str] | None:
+    """The bytes (gunzipped if needed) and text of a file, or None after recording why it cannot be read."""
     try:
         brut = chemin.read_bytes()
     except OSError as exc:
@@ -100,7 +148,7 @@ def decoder(chemin: Path, nom: str, erreurs: Erreurs) -> str | None:
             f"le fichier n'est pas encodé en UTF-8 (octet invalide à la position {exc.start}, ligne {ligne})",
         )
         return None
-    return texte
+    return brut, texte
 
 
 def lire(
@@ -113,17 +161,17 @@ def lire(
     json_adapter: JsonAdapter | None = None,
 ) -> Table | None:
     """Read a table; ``colonnes`` maps each canonical column to its accepted (normalised) names."""
-    texte = decoder(chemin, nom, erreurs)
-    if texte is None:
+    decode = decoder(chemin, nom, erreurs)
+    if decode is None:
         return None
+    brut, texte = decode
     debut = texte.lstrip()[:1]
     if debut in ("[", "{"):
         return _lire_json(texte, nom, colonnes, requises, erreurs, json_adapter)
     premiere = texte.split("\n", 1)[0]
     delimiteur = max((";", ",", "\t"), key=premiere.count)
-    lecteur = csv.reader(io.StringIO(texte, newline=""), delimiter=delimiteur, strict=True)
     try:
-        entete = next(lecteur)
+        entete = next(csv.reader(io.StringIO(premiere.rstrip("\r"), newline=""), delimiter=delimiteur, strict=True))
     except StopIteration:
         erreurs.ajouter(nom, "le fichier est vide")
         return None
@@ -143,15 +191,107 @@ def lire(
         erreurs.ajouter(nom, f"colonne « {colonne} » absente de l'en-tête (colonnes lues : {', '.join(entete[:12])}…)")
     if manquantes:
         return None
-    largeur = len(entete)
-    noms = [c for c, _ in index]
+    table = _lire_csv_rapide(brut, texte, nom, index, len(entete), delimiteur)
+    if table is None:
+        table = _lire_csv(texte, nom, index, len(entete), delimiteur, erreurs)
+    return table
+
+
+# A quoted field (doubled quotes inside).
+_GUILLEMETS = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+
+
+def _structure_reguliere(octets: bytes, delimiteur: bytes, largeur: int) -> tuple[int, bool] | None:
+    """(lines, whether a quoted field holds a line break) if the file is regular: every quoted field is a whole
+    field (from a delimiter or the start of a line to a delimiter or the end of a line), no quote is left over, no
+    bare carriage return ends a line, and every line holds ``largeur - 1`` delimiters outside quotes. Else None.
+
+    In UTF-8 the bytes of ASCII characters stand only for them: the checks run on the bytes, with numpy."""
+    import numpy as np
+
+    sans = octets
+    saut_entre_guillemets = False
+    if b'"' in octets:
+        if b"\0" in octets:
+            return None
+        sans = _GUILLEMETS.sub(b"\0", octets)  # each quoted field becomes one NUL
+        if b'"' in sans:
+            return None
+    tableau = np.frombuffer(sans, dtype=np.uint8)
+    if sans is not octets:
+        nuls = np.flatnonzero(tableau == 0)
+        avant = tableau[nuls[nuls > 0] - 1]
+        apres = tableau[nuls[nuls < len(tableau) - 1] + 1]
+        if not (np.isin(avant, (delimiteur[0], 10)).all() and np.isin(apres, (delimiteur[0], 10, 13)).all()):
+            return None
+        saut_entre_guillemets = octets.count(b"\n") != sans.count(b"\n") or octets.count(b"\r") != sans.count(b"\r")
+    fins = np.flatnonzero(tableau == 10)
+    retours = np.flatnonzero(tableau == 13)
+    if len(retours) and (retours[-1] + 1 >= len(tableau) or (tableau[retours + 1] != 10).any()):
+        return None  # a carriage return alone ends a line for the csv module
+    if not sans.endswith(b"\n"):
+        fins = np.append(fins, len(tableau))
+    delimiteurs = np.flatnonzero(tableau == delimiteur[0])
+    par_ligne = np.diff(np.searchsorted(delimiteurs, fins), prepend=0)
+    if not (par_ligne == largeur - 1).all():
+        return None
+    return len(fins), saut_entre_guillemets
+
+
+def _lire_csv_rapide(
+    brut: bytes, texte: str, nom: str, index: list[tuple[str, int]], largeur: int, delimiteur: str
+) -> Table | None:
+    """The wanted columns through the C parser of pandas, when the file is regular (``_structure_reguliere``).
+    Otherwise None: ``_lire_csv`` then reads it row by row and names the lines at fault."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency; the csv module reads the same files
+        return None
+    if largeur < 2:
+        return None
+    octets = brut.removeprefix(b"\xef\xbb\xbf")
+    structure = _structure_reguliere(octets, delimiteur.encode(), largeur)
+    if structure is None:
+        return None
+    lignes_physiques, saut_entre_guillemets = structure
+    positions = sorted({i for _, i in index})
+    try:
+        trame = pd.read_csv(
+            io.BytesIO(octets),
+            sep=delimiteur,
+            header=0,
+            usecols=positions,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding="utf-8",
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):  # pragma: no cover - the structure was checked
+        return None
+    n = len(trame)
+    if n != lignes_physiques - 1 or trame.shape[1] != len(positions):  # pragma: no cover - idem
+        return None
+    valeurs = {i: list(map(str.strip, trame.iloc[:, k].tolist())) for k, i in enumerate(positions)}
+    # Without a line break inside a quoted field, row i is on line i + 2 (after the header).
+    lignes = None if saut_entre_guillemets else list(range(2, n + 2))
+    return Table(nom, {c: valeurs[i] for c, i in index}, n, lignes=lignes, texte=texte, delimiteur=delimiteur)
+
+
+def _lire_csv(
+    texte: str, nom: str, index: list[tuple[str, int]], largeur: int, delimiteur: str, erreurs: Erreurs
+) -> Table | None:
+    """Row by row with the csv module: every irregular line is named (width, quoting)."""
+    lecteur = csv.reader(io.StringIO(texte, newline=""), delimiter=delimiteur, strict=True)
+    next(lecteur)
     positions = [i for _, i in index]
     # C-level selection of the wanted columns (itemgetter of one position returns a value, not a tuple).
     if len(positions) > 1:
         prendre: Callable[[list[str]], Any] = operator.itemgetter(*positions)
     else:
         prendre = lambda row: tuple(row[i] for i in positions)  # noqa: E731
-    lignes: list[tuple[int, dict[str, str]]] = []
+    rangees: list[Any] = []
+    lignes: list[int] = []
     try:
         for row in lecteur:
             if not row:
@@ -165,11 +305,18 @@ def lire(
                     ligne=lecteur.line_num,
                 )
                 continue
-            lignes.append((lecteur.line_num, dict(zip(noms, map(str.strip, prendre(row)), strict=True))))
+            rangees.append(prendre(row))
+            lignes.append(lecteur.line_num)
     except csv.Error as exc:
         erreurs.ajouter(nom, f"CSV mal formé ({exc}) : fichier tronqué ?", ligne=lecteur.line_num)
         return None
-    return Table(nom, lignes, sorted(trouvees))
+    colonnes_lues = list(zip(*rangees, strict=True)) if rangees else [() for _ in positions]
+    return Table(
+        nom,
+        {c: list(map(str.strip, colonnes_lues[k])) for k, (c, _) in enumerate(index)},
+        len(rangees),
+        lignes=lignes,
+    )
 
 
 def _lire_json(
@@ -199,4 +346,10 @@ def _lire_json(
         erreurs.ajouter(nom, f"champ « {colonne} » absent")
     if manquantes:
         return None
-    return Table(nom, [(i + 1, e) for i, e in enumerate(elements)], sorted(trouvees & set(colonnes)))
+    noms = [c for c in colonnes if c in trouvees]
+    return Table(
+        nom,
+        {c: [e.get(c, "") for e in elements] for c in noms},
+        len(elements),
+        lignes=list(range(1, len(elements) + 1)),
+    )
