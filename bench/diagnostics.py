@@ -1,6 +1,10 @@
 """National-scale benchmark of the diagnostics: full recomputation, one établissement, peak RSS.
 
-``python -m bench.diagnostics [--db PATH] [--echelle 1.0]`` prints figures and ratios; it never asserts.
+``python -m bench.diagnostics [--db PATH|URL] [--echelle 1.0]`` prints figures and ratios; it never asserts.
+
+Database: ``--db`` names a SQLite file or a PostgreSQL URL (kept, reused when already prepared); without it, a
+temporary SQLite file, or — when ``DATABASE_URL`` is a PostgreSQL URL — a throw-away database created next to it
+on that server and dropped at the end (``DATABASE_URL=postgres://… python -m bench.diagnostics``).
 
 Data: with ``--db PATH`` of a database where the national list was imported (``python -m bench
 --keep-db PATH``), every établissement gets a simulated inventory; otherwise (or when that database
@@ -25,25 +29,64 @@ Figures (each in a fresh process, so the peak RSS is the recomputation's own):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ETABLISSEMENTS_NATIONAUX = 60_000
 
 
-def _setup(db_path: Path) -> None:
-    from bench.environment import setup_django
+def _est_postgres(db: str) -> bool:
+    return db.startswith(("postgres://", "postgresql://", "pgsql://"))
 
-    setup_django(db_path)
+
+def _setup(db: str) -> None:
+    """Production-like settings (``bench.environment``) on ``db``, a SQLite path or a PostgreSQL URL."""
+    from bench.environment import server_environment
+
+    os.environ.update(server_environment(Path(db)))
+    if _est_postgres(db):
+        os.environ["DATABASE_URL"] = db
+    import django
+
+    django.setup()
+
+
+@contextlib.contextmanager
+def base_jetable(base_url: str) -> Iterator[str]:
+    """A throw-away PostgreSQL database on the server of ``base_url``, dropped at the end."""
+    import psycopg
+
+    nom = f"socle_bench_diag_{os.getpid()}_{secrets.token_hex(3)}"
+    parts = urlsplit(base_url)
+    admin = urlunsplit(("postgresql", parts.netloc, parts.path or "/postgres", parts.query, ""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{nom}"')
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{nom}", parts.query, ""))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{nom}" WITH (FORCE)')
+
+
+def _sans_secret(db: str) -> str:
+    """The database named without its user or password."""
+    if not _est_postgres(db):
+        return db
+    parts = urlsplit(db)
+    return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
 
 
 def _territoire_synthetique(n: int, seed: int) -> None:
@@ -131,9 +174,9 @@ def _territoire_synthetique(n: int, seed: int) -> None:
     Etablissement.objects.bulk_create(etabs, batch_size=5000)
 
 
-def preparer(db_path: Path, echelle: float, seed: int) -> dict[str, int]:
+def preparer(db: str, echelle: float, seed: int) -> dict[str, int]:
     """Migrate, load the référentiels and catalogue, create établissements if needed, simulate inventories."""
-    _setup(db_path)
+    _setup(db)
     from django.core.management import call_command
 
     from diagnostics import services
@@ -167,9 +210,9 @@ GROUP BY e.departement_id, l.item_code
 """
 
 
-def mesurer(db_path: Path, seed: int) -> dict[str, float]:
+def mesurer(db: str, seed: int) -> dict[str, float]:
     """Run in a fresh process: full recomputation, SQL baseline, incremental recomputations, peak RSS."""
-    _setup(db_path)
+    _setup(db)
     from django.db import connection
 
     from diagnostics import calcul
@@ -218,7 +261,7 @@ def mesurer(db_path: Path, seed: int) -> dict[str, float]:
     }
 
 
-def run(db_path: Path, echelle: float, seed: int) -> None:
+def run(db: str, echelle: float, seed: int) -> None:
     from bench.__main__ import Row, print_table, verdict
 
     volumes = subprocess.run(
@@ -229,7 +272,7 @@ def run(db_path: Path, echelle: float, seed: int) -> None:
             "--etape",
             "preparer",
             "--db",
-            str(db_path),
+            db,
             "--echelle",
             str(echelle),
             "--seed",
@@ -245,7 +288,7 @@ def run(db_path: Path, echelle: float, seed: int) -> None:
     print(f"Data: {v['etablissements']:,} établissements, {v['classes']:,} classes, {v['lignes']:,} lines.", flush=True)
     print("Recomputing…", flush=True)
     sortie = subprocess.run(
-        [sys.executable, "-m", "bench.diagnostics", "--etape", "mesurer", "--db", str(db_path), "--seed", str(seed)],
+        [sys.executable, "-m", "bench.diagnostics", "--etape", "mesurer", "--db", db, "--seed", str(seed)],
         cwd=BASE_DIR,
         check=True,
         capture_output=True,
@@ -285,13 +328,19 @@ def run(db_path: Path, echelle: float, seed: int) -> None:
     print_table(rows)
     print(
         f"- {m['diagnostics']:,} diagnostics and {m['agregats']:,} aggregates written; "
-        f"{v['lignes']:,} inventory lines (simulated, one per device). Database: {db_path}."
+        f"{v['lignes']:,} inventory lines (simulated, one per device). "
+        f"Database: {'PostgreSQL' if _est_postgres(db) else 'SQLite'} ({_sans_secret(db)}); "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}."
     )
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.diagnostics", description=__doc__)
-    parser.add_argument("--db", type=Path, help="SQLite file (kept); default: a temporary file, deleted")
+    parser.add_argument(
+        "--db",
+        help="SQLite file or PostgreSQL URL (kept); default: a temporary SQLite file, or a throw-away database "
+        "on DATABASE_URL's PostgreSQL server",
+    )
     parser.add_argument("--echelle", type=float, default=1.0, help="share of the national scale (synthetic data)")
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--etape", choices=("preparer", "mesurer"), help=argparse.SUPPRESS)
@@ -302,19 +351,17 @@ def main(argv: list[str]) -> int:
     if args.etape == "mesurer":
         print(json.dumps(mesurer(args.db, args.seed)))
         return 0
-    tmp = None
-    db_path = args.db
-    if db_path is None:
-        tmp = tempfile.mkdtemp(prefix="socle-bench-diag-")
-        db_path = Path(tmp) / "bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socle.settings")
-    try:
-        run(db_path.resolve(), args.echelle, args.seed)
-    finally:
-        if tmp is not None:
-            import shutil
-
-            shutil.rmtree(tmp, ignore_errors=True)
+    if args.db is not None:
+        run(args.db if _est_postgres(args.db) else str(Path(args.db).resolve()), args.echelle, args.seed)
+        return 0
+    base_url = os.environ.get("DATABASE_URL", "")
+    if _est_postgres(base_url):
+        with base_jetable(base_url) as url:
+            run(url, args.echelle, args.seed)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="socle-bench-diag-") as tmp:
+        run(str(Path(tmp) / "bench.sqlite3"), args.echelle, args.seed)
     return 0
 
 

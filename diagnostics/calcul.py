@@ -347,11 +347,39 @@ def _ecrire_diagnostics(lignes: list[tuple[Any, ...]]) -> None:
     # Identifiers are constants of this module; values go through parameters.
     sql = f"INSERT INTO {table} ({colonnes}) VALUES ({marques}) ON CONFLICT (etablissement_id, version_id) DO UPDATE SET {maj}"  # noqa: E501, S608
     rang_date = COLONNES_DIAGNOSTIC.index("calcule_le")
+    if _copie_possible(lignes):
+        # PostgreSQL: the rows are copied into a temporary table, then upserted by one statement.
+        lot = connection.ops.quote_name("diagnostics_lot")
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {lot} AS SELECT {colonnes} FROM {table} WITH NO DATA")  # noqa: S608
+            _copier(cursor, lot, COLONNES_DIAGNOSTIC, lignes)
+            cursor.execute(
+                f"INSERT INTO {table} ({colonnes}) SELECT {colonnes} FROM {lot} "  # noqa: S608
+                f"ON CONFLICT (etablissement_id, version_id) DO UPDATE SET {maj}"
+            )
+            cursor.execute(f"DROP TABLE {lot}")
+        return
     quand = connection.ops.adapt_datetimefield_value(lignes[0][rang_date])
     with connection.cursor() as cursor:
         for debut in range(0, len(lignes), TAILLE_LOT):
             lot = [(*ligne[:rang_date], quand, *ligne[rang_date + 1 :]) for ligne in lignes[debut : debut + TAILLE_LOT]]
             cursor.executemany(sql, lot)
+
+
+# Below this many rows, plain multi-row statements; above, PostgreSQL's COPY.
+SEUIL_COPIE = 500
+
+
+def _copie_possible(lignes: list[Any]) -> bool:
+    return connection.vendor == "postgresql" and len(lignes) >= SEUIL_COPIE
+
+
+def _copier(cursor: Any, table: str, colonnes: tuple[str, ...], lignes: Iterable[tuple[Any, ...]]) -> None:
+    """``COPY table (colonnes) FROM STDIN`` of the rows (PostgreSQL, psycopg 3): JSON columns take JSON text."""
+    noms = ", ".join(connection.ops.quote_name(c) for c in colonnes)
+    with cursor.cursor.copy(f"COPY {table} ({noms}) FROM STDIN") as copie:
+        for ligne in lignes:
+            copie.write_row(ligne)
 
 
 # --- Aggregates -----------------------------------------------------------------------------------
@@ -583,7 +611,10 @@ def _ecrire_histogrammes(histogrammes: Histogrammes) -> None:
     ]
     Histogramme.objects.all().delete()
     with connection.cursor() as cursor:
-        cursor.executemany(sql, lignes)
+        if _copie_possible(lignes):
+            _copier(cursor, table, ("echelon", "code", "niveau", "taux", "terminaux"), lignes)
+        else:
+            cursor.executemany(sql, lignes)
 
 
 def _ecrire_agregats(agregats: dict, maintenant: dt.datetime) -> None:
@@ -600,6 +631,9 @@ def _ecrire_agregats(agregats: dict, maintenant: dt.datetime) -> None:
     ]
     Agregat.objects.all().delete()
     with connection.cursor() as cursor:
+        if _copie_possible(lignes):
+            _copier(cursor, table, colonnes, lignes)
+            return
         for debut in range(0, len(lignes), TAILLE_LOT):
             cursor.executemany(sql, lignes[debut : debut + TAILLE_LOT])
 

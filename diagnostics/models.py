@@ -180,9 +180,16 @@ class PrixCollectivite(models.Model):
 
 
 class Diagnostic(models.Model):
-    """An établissement against one référentiel version, priced with one catalogue version."""
+    """An établissement against one référentiel version, priced with one catalogue version.
 
-    etablissement = models.ForeignKey("territoires.Etablissement", on_delete=models.CASCADE, related_name="diagnostics")
+    Every row is rewritten by each national recomputation: the unique (établissement, version) index serves the
+    lookups by établissement (no index of its own), and on PostgreSQL the table keeps free room in its pages
+    (fillfactor, migration 0003) so that those rewrites are HOT updates, which touch no index.
+    """
+
+    etablissement = models.ForeignKey(
+        "territoires.Etablissement", on_delete=models.CASCADE, related_name="diagnostics", db_index=False
+    )
     version = models.ForeignKey("referentiels.Version", on_delete=models.PROTECT, related_name="diagnostics")
     catalogue = models.ForeignKey(Catalogue, null=True, on_delete=models.PROTECT, related_name="diagnostics")
     calcule_le = models.DateTimeField("calculé le")

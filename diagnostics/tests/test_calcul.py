@@ -259,3 +259,23 @@ def test_une_commune_d_ecoles_a_une_seule_ligne_lue_pour_chaque_niveau():
     epci = monde.ecole_a.commune.epci.siren  # écoles and the collège: one row per niveau
     assert selectors.synthese(selectors.agregat("epci", epci, "ecole")).etablissements == 3
     assert selectors.synthese(selectors.agregat("epci", epci)).etablissements == 4
+
+
+def test_ecriture_par_copie_sur_postgresql_memes_lignes(monkeypatch):
+    """Large batches go through COPY on PostgreSQL (plain statements on SQLite): the same rows either way."""
+    construire()
+    services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=4)
+    calcul.recalculer_tout()
+
+    def diagnostics() -> dict:
+        return {
+            d["etablissement_id"]: {k: v for k, v in d.items() if k not in ("id", "calcule_le")}
+            for d in Diagnostic.objects.values()
+        }
+
+    avant, agregats_avant = diagnostics(), _etat()
+    monkeypatch.setattr(calcul, "SEUIL_COPIE", 1)
+    calcul.recalculer_tout()
+    assert diagnostics() == avant and len(avant) == 4
+    assert _etat() == agregats_avant
+    assert Diagnostic.objects.values("calcule_le").distinct().count() == 1
