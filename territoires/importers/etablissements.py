@@ -109,6 +109,8 @@ COLONNES_IPS = {
     "effectifs": ("effectifs_ensemble_gt_pro",),
 }
 
+CHAMPS_IPS = ("valeur", "non_significatif", "national", "academique", "departemental", "source_id")
+
 # Effectif precedence on the same rentrée (higher wins).
 PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
 
@@ -117,7 +119,8 @@ PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
 class Scolaire:
     etablissements: Desire = field(default_factory=dict)
     circonscriptions: Desire = field(default_factory=dict)
-    ips: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # (uai, rentrée) -> values of CHAMPS_IPS (a tuple: 160,000 rows nationally)
+    ips: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
     effectifs: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     avertissements: list[str] = field(default_factory=list)
 
@@ -353,14 +356,14 @@ def lire_scolaire(
                 continue  # figures of établissements outside the import are not parsed
             brut = brut.upper()
             ns = brut == "NS"
-            ips[(uai, rentree)] = {
-                "valeur": None if ns else dixiemes.get(brut) or decimal(brut, "ips"),
-                "non_significatif": ns,
-                "national": dixiemes.get(national) or decimal(national, "ips_national"),
-                "academique": dixiemes.get(academique) or decimal(academique, "ips_academique"),
-                "departemental": dixiemes.get(departemental) or decimal(departemental, "ips_departemental"),
-                "source_id": code,
-            }
+            ips[(uai, rentree)] = (
+                None if ns else dixiemes.get(brut) or decimal(brut, "ips"),
+                ns,
+                dixiemes.get(national) or decimal(national, "ips_national"),
+                dixiemes.get(academique) or decimal(academique, "ips_academique"),
+                dixiemes.get(departemental) or decimal(departemental, "ips_departemental"),
+                code,
+            )
             e = etablissements[uai]
             if e["secteur"] == "prive" and secteur_de(secteur) == "prive_sous_contrat":
                 e["secteur"] = "prive_sous_contrat"

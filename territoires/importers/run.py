@@ -22,7 +22,7 @@ from territoires.rules import resoudre_competence
 from . import collectivites as collectivites_module
 from .decoupage import lire_referentiel
 from .ecriture import Compte, synchroniser
-from .etablissements import codes, lire_scolaire
+from .etablissements import CHAMPS_IPS, codes, lire_scolaire
 from .readers import ErreurImport, Erreurs
 from .registry import DATASETS, Dataset
 
@@ -247,18 +247,23 @@ def _importer(
                 "niveau", "perimetre", "code_territoire", "collectivite_id"
             )
         }
+        # The établissements of one commune, level and sector share their collectivité compétente.
+        resolues: dict[tuple[str, str, str, str], int | None] = {}
         for e in scolaire.etablissements.values():
             for champ in ("source_id", "eleves_source_id", "classes_source_id"):
                 if e.get(champ) is not None:
                     e[champ] = source_ids[e[champ]]
-            e["collectivite_competente_id"], _ = resoudre_competence(
-                niveau=e["niveau"],
-                secteur=e["secteur"],
-                code_commune=e["commune_id"],
-                code_departement=e["departement_id"],
-                code_region=ref.region_de_departement[e["departement_id"]],
-                competences=carte,
-            )
+            cle = (e["niveau"], e["secteur"], e["commune_id"], e["departement_id"])
+            if cle not in resolues:
+                resolues[cle], _ = resoudre_competence(
+                    niveau=e["niveau"],
+                    secteur=e["secteur"],
+                    code_commune=e["commune_id"],
+                    code_departement=e["departement_id"],
+                    code_region=ref.region_de_departement[e["departement_id"]],
+                    competences=carte,
+                )
+            e["collectivite_competente_id"] = resolues[cle]
         rapport.comptes["Établissements"] = synchroniser(
             models.Etablissement,
             ("uai",),
@@ -274,16 +279,16 @@ def _importer(
             ("etablissement_id", "rentree", "source_id"),
             effectifs,  # type: ignore[arg-type]
         )
-        for valeurs in scolaire.ips.values():
-            valeurs["source_id"] = source_ids[valeurs["source_id"]]
         # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
+        # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
+        # plain strings (sorting the tuples took 0.3 s). The last value, the source's code, becomes its id.
+        ips = scolaire.ips
         rapport.comptes["IPS"] = synchroniser(
             models.IPS,
             ("etablissement_id", "rentree"),
-            # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
-            # plain strings (sorting the tuples took 0.3 s).
-            {cle: scolaire.ips[cle] for cle in sorted(scolaire.ips, key="".join)},
-        )  # type: ignore[arg-type]
+            {cle: (*ips[cle][:-1], source_ids[ips[cle][-1]]) for cle in sorted(ips, key="".join)},
+            champs=CHAMPS_IPS,
+        )
         annoncer("Collectivités compétentes")
         # The établissements just written are resolved; the others only change if a competence did.
         compte = rapport.comptes["Compétences"]

@@ -379,3 +379,39 @@ def test_a_new_special_statute_takes_over_the_territory_of_an_existing_collectiv
 def test_invalid_departement_filter_is_refused(tmp_path):
     with pytest.raises(CommandError, match="code\\(s\\) invalide\\(s\\) : 20"):
         importer(tmp_path, "--departements", "35,20")
+
+
+IPS_ECOLES = """rentree_scolaire,code_du_departement,uai,nom_de_l_etablissement,secteur,ips,ips_national,ips_academique,ips_departemental
+2022-2023,35,0350122T,ECOLE PRIMAIRE PUBLIQUE LES LUCIOLES,public,106.2,105.4,109.1,112.4
+2023-2024,35,0350122T,ECOLE PRIMAIRE PUBLIQUE LES LUCIOLES,public,NS,105.3,109.0,112.2
+"""
+
+
+@pytest.mark.django_db
+def test_ips_are_imported_then_updated_in_place(tmp_path):
+    from territoires.models import IPS
+
+    ecrire_mini(tmp_path, **{"ips_ecoles_2022_2025.csv.gz": IPS_ECOLES})
+    importer(tmp_path, "--force")
+    lucioles = {i.rentree: i for i in IPS.objects.filter(etablissement_id="0350122T")}
+    assert str(lucioles["2022-2023"].valeur) == "106.2"
+    assert str(lucioles["2022-2023"].departemental) == "112.4"
+    assert lucioles["2023-2024"].valeur is None and lucioles["2023-2024"].non_significatif
+    assert lucioles["2022-2023"].source.code == "ips_ecoles_2022_2025"
+
+    assert "IPS : 0 créé(s), 0 modifié(s), 2 inchangé(s)" in importer(tmp_path, "--force")
+    ecrire_mini(tmp_path, **{"ips_ecoles_2022_2025.csv.gz": IPS_ECOLES.replace("106.2", "107.0")})
+    assert "IPS : 0 créé(s), 1 modifié(s), 1 inchangé(s)" in importer(tmp_path)
+    assert str(IPS.objects.get(etablissement_id="0350122T", rentree="2022-2023").valeur) == "107.0"
+
+
+@pytest.mark.django_db
+def test_an_ips_file_with_a_bad_uai_names_its_line(tmp_path):
+    ecrire_mini(
+        tmp_path,
+        **{"ips_ecoles_2022_2025.csv.gz": IPS_ECOLES.replace("2023-2024,35,0350122T", "2023-2024,35,0350122X")},
+    )
+    with pytest.raises(CommandError) as exc:
+        importer(tmp_path, "--force")
+    assert "ips_ecoles_2022_2025.csv.gz, ligne 3, colonne « uai » : code UAI « 0350122X » invalide" in str(exc.value)
+    assert not Etablissement.objects.exists()
