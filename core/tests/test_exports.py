@@ -331,3 +331,25 @@ def test_a_national_list_of_60000_etablissements_exports_whole_in_every_format(c
 
     # The capped exports took ≈ 22 s per 10,000 rows in ODS; these take a few seconds for 60,000.
     assert max(timings.values()) < 60, timings
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
+def test_the_inventory_template_downloaded_in_any_format_is_read_back_by_the_import(client, fmt):
+    from diagnostics import importation
+
+    response = client.get(reverse("diagnostics:modele"), {"format": fmt})
+    lecture = importation.lire_fichier(
+        f"modele-inventaire.{fmt}",
+        response.content,
+        uais_autorises={"0350001A"},
+        codes_items={code: code for _, code, *_ in importation.EXEMPLE},
+        annee_courante=2026,
+    )
+    assert lecture.erreurs == [] and len(lecture.lignes) == len(importation.EXEMPLE)
+    premiere = lecture.lignes[0]
+    assert (premiere.designation, premiere.quantite, premiere.annee_acquisition) == (
+        "Vidéoprojecteur interactif",
+        1,
+        2021,
+    )
+    assert lecture.lignes[1].numero_serie == ""
