@@ -169,10 +169,8 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     fmt = export_format(request)
     if fmt:
         return export_response(
-            request=request,
             fmt=fmt,
             filename="dossiers",
-            total=visibles.count(),
             headers=["Dossier", "Appel", "Collectivité", "Académie", "État", "Demandé (€)", "Accordé (€)", "Déposé le"],
             rows=(
                 [
@@ -528,7 +526,6 @@ def retenus(request: HttpRequest, code: str) -> HttpResponse:
     fmt = export_format(request)
     if fmt:
         return export_response(
-            request=request,
             fmt=fmt,
             filename=f"dossiers-retenus-{appel.code}",
             headers=["Académie", "Collectivité", "Écoles (UAI)", "Subvention maximale accordée (€)", "Décidé le"],

@@ -593,15 +593,12 @@ def export_response(
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     title: str = "",
-    request: HttpRequest | None = None,
-    total: int | None = None,
 ) -> HttpResponse | StreamingHttpResponse:
     """An HTTP download of the table ``headers`` + ``rows`` in ``fmt``, complete whatever its size.
 
     Up to ``STREAM_THRESHOLD`` bytes the file is answered whole (``HttpResponse``); a larger one is
     streamed as it is written (``StreamingHttpResponse``), reading ``rows`` lazily (give a
-    ``queryset.iterator()`` for long lists). ``request`` and ``total`` are accepted for the callers written
-    when spreadsheet exports were capped; they no longer change anything.
+    ``queryset.iterator()`` for long lists).
     """
     chunks = iter_export(fmt=fmt, headers=headers, rows=rows, title=title or filename)
     buffered: list[bytes] = []

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.audit import history_of
-from core.exports import SPREADSHEET_FORMATS, export_format, export_response
+from core.exports import export_format, export_response
 from core.pagination import paginate
 
 from . import selectors
@@ -75,34 +75,35 @@ ETABLISSEMENT_COLONNES = [
 ]
 
 
-def _etablissement_ligne(e: Etablissement) -> list[Any]:
-    return [
-        e.uai,
-        e.nom,
-        e.get_niveau_display(),
-        e.nature,
-        e.get_secteur_display(),
-        e.commune.nom,
-        e.commune_id,
-        e.code_postal,
-        e.departement_id,
-        e.eleves,
-        e.classes,
-    ]
+ETABLISSEMENT_CHAMPS = (
+    "uai",
+    "nom",
+    "niveau",
+    "nature",
+    "secteur",
+    "commune__nom",
+    "commune_id",
+    "code_postal",
+    "departement_id",
+    "eleves",
+    "classes",
+)
 
 
-def _export_etablissements(request: HttpRequest, fmt: str, qs: Any, filename: str) -> HttpResponse:
-    rows = (_etablissement_ligne(e) for e in qs.iterator(chunk_size=2000))
-    total = qs.count() if fmt in SPREADSHEET_FORMATS else None
-    return export_response(
-        fmt=fmt, filename=filename, headers=ETABLISSEMENT_COLONNES, rows=rows, request=request, total=total
+def _export_etablissements(fmt: str, qs: Any, filename: str) -> HttpResponse:
+    # Tuples rather than model instances: a national list is 60,000 rows.
+    niveaux, secteurs = dict(Niveau.choices), dict(Secteur.choices)
+    rows = (
+        (uai, nom, niveaux.get(niveau, niveau), nature, secteurs.get(secteur, secteur), *reste)
+        for uai, nom, niveau, nature, secteur, *reste in qs.values_list(*ETABLISSEMENT_CHAMPS).iterator(chunk_size=5000)
     )
+    return export_response(fmt=fmt, filename=filename, headers=ETABLISSEMENT_COLONNES, rows=rows)
 
 
 COLLECTIVITES_COLONNES = ["Code", "Collectivité", "Type", "SIREN", "Écoles", "Collèges", "Lycées", "Établissements"]
 
 
-def _export_collectivites(request: HttpRequest, fmt: str, rows: Any, filename: str) -> HttpResponse:
+def _export_collectivites(fmt: str, rows: Any, filename: str) -> HttpResponse:
     labels = dict(TypeCollectivite.choices)
     lignes = (
         [
@@ -117,10 +118,7 @@ def _export_collectivites(request: HttpRequest, fmt: str, rows: Any, filename: s
         ]
         for r in rows
     )
-    total = rows.count() if fmt in SPREADSHEET_FORMATS else None
-    return export_response(
-        fmt=fmt, filename=filename, headers=COLLECTIVITES_COLONNES, rows=lignes, request=request, total=total
-    )
+    return export_response(fmt=fmt, filename=filename, headers=COLLECTIVITES_COLONNES, rows=lignes)
 
 
 def _add_errors(form: Any, exc: ValidationError) -> None:
@@ -162,7 +160,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
     filtres = selectors.Filtres.from_query(request.GET)
     fmt = export_format(request)
     if fmt:
-        return _export_etablissements(request, fmt, selectors.recherche_etablissements(filtres), "etablissements")
+        return _export_etablissements(fmt, selectors.recherche_etablissements(filtres), "etablissements")
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         resultats, plus = selectors.recherche_instantanee(filtres)
         return render(
@@ -258,7 +256,7 @@ def collectivite(request: HttpRequest, code: str) -> HttpResponse:
     etablissements = selectors.etablissements_of(c)
     fmt = export_format(request)
     if fmt:
-        return _export_etablissements(request, fmt, etablissements, f"etablissements-{c.code}")
+        return _export_etablissements(fmt, etablissements, f"etablissements-{c.code}")
     abilities = c.get_abilities(request.user)
     return render(
         request,
@@ -379,7 +377,7 @@ def _territoire(
     collectivites = selectors.collectivites_competentes(etablissements)
     fmt = export_format(request)
     if fmt:
-        return _export_collectivites(request, fmt, collectivites, filename)
+        return _export_collectivites(fmt, collectivites, filename)
     page = paginate(request, collectivites)
     labels = dict(TypeCollectivite.choices)
     page.object_list = [
