@@ -278,6 +278,35 @@ class DepotSerializer(serializers.Serializer):
         return SimpleUploadedFile("devis.pdf", contenu, content_type="application/pdf")
 
 
+class DepotEffectueSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Numéro du dossier (détail : /api/v1/appels-dossiers/<id>/).")
+    appel = serializers.CharField()
+    revision = serializers.IntegerField(help_text="La révision de l'appel à laquelle le dossier reste attaché.")
+    collectivite = serializers.IntegerField()
+    academie = serializers.CharField()
+    etat = serializers.CharField(help_text="État du dossier : « depose » une fois déposé.")
+    vague = serializers.IntegerField(allow_null=True)
+    montant_demande = serializers.DecimalField(max_digits=14, decimal_places=2)
+    depose_le = serializers.DateTimeField(allow_null=True)
+    etablissements = serializers.ListField(child=serializers.CharField(), help_text="UAI des écoles du dossier.")
+
+
+def depot_json(depot: services.Depot) -> dict[str, Any]:
+    dossier = depot.dossier
+    return {
+        "id": dossier.pk,
+        "appel": dossier.appel.code,
+        "revision": dossier.revision.numero,
+        "collectivite": dossier.collectivite_id,
+        "academie": dossier.academie_id,
+        "etat": dossier.etat,
+        "vague": dossier.vague,
+        "montant_demande": dossier.montant_demande,
+        "depose_le": dossier.depose_le,
+        "etablissements": list(depot.etablissements),
+    }
+
+
 class AppelViewSet(viewsets.ReadOnlyModelViewSet):
     """Les appels à projets publiés, avec leurs règles d'éligibilité et de financement en vigueur."""
 
@@ -305,24 +334,30 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         entree.is_valid(raise_exception=True)
         return Response(ResultatSimulationSerializer(simuler(revision, entree.validated_data["etablissements"])).data)
 
-    @extend_schema(request=DepotSerializer, responses={200: DossierApiSerializer, 201: DossierApiSerializer})
+    @extend_schema(request=DepotSerializer, responses={200: DepotEffectueSerializer, 201: DepotEffectueSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def depots(self, request: Request, code: str) -> Response:
         """Déposer un dossier complet en une requête (projets des écoles, lignes de dépense, devis).
 
         Réservé aux agents de la collectivité. Idempotent : une reprise avec la même ``cle_idempotence``
-        renvoie le dossier déjà déposé (200) au lieu d'en créer un second (201).
+        renvoie le dossier déjà déposé (200) au lieu d'en créer un second (201). La réponse résume le
+        dépôt (numéro, état, subvention demandée, vague) ; le détail est dans ``/api/v1/appels-dossiers/<id>/``.
         """
-        appel = self.get_object()
+        revision = selectors.revision_publiee_de(code)
+        if revision is None:
+            raise Http404("Appel sans révision publiée.")
         entree = DepotSerializer(data=request.data)
         entree.is_valid(raise_exception=True)
         donnees = entree.validated_data
         if donnees["collectivite"] not in scope_of(request.user).collectivites:
             raise PermissionDenied("Vous n'agissez pas pour cette collectivité.")
-        collectivite = Collectivite.objects.get(pk=donnees["collectivite"])
+        collectivite = Collectivite.objects.select_related("commune__departement", "departement").get(
+            pk=donnees["collectivite"]
+        )
         try:
-            dossier, cree = services.dossier_deposer_en_une_fois(
-                appel=appel,
+            depot = services.dossier_deposer_en_une_fois(
+                appel=revision.appel,
+                revision=revision,
                 collectivite=collectivite,
                 acteur=request.user,
                 cle_idempotence=donnees["cle_idempotence"],
@@ -332,9 +367,9 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         except DjangoValidationError as exc:
             erreurs = exc.message_dict if hasattr(exc, "error_dict") else {"dossier": exc.messages}
             raise APIValidationError(erreurs) from None
-        dossier = selectors.dossier_complet(dossier.pk)
         return Response(
-            DossierApiSerializer(dossier).data, status=status.HTTP_201_CREATED if cree else status.HTTP_200_OK
+            DepotEffectueSerializer(depot_json(depot)).data,
+            status=status.HTTP_201_CREATED if depot.cree else status.HTTP_200_OK,
         )
 
     @extend_schema(responses=RetenuSerializer(many=True))

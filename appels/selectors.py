@@ -20,6 +20,7 @@ from .models import (
     FinancementAnterieur,
     LigneDepense,
     Projet,
+    Revision,
 )
 
 
@@ -141,6 +142,41 @@ def financements_de(uais: Sequence[str]) -> dict[str, set[str]]:
     return par_uai
 
 
+def ips_de(uais: Sequence[str]) -> dict[str, Decimal]:
+    """The latest significant IPS of each school (as ``faits_etablissement`` picks it)."""
+    ips: dict[str, Decimal] = {}
+    for uai, valeur in (
+        IPS.objects.filter(etablissement_id__in=uais, valeur__isnull=False, non_significatif=False)
+        .order_by("etablissement_id", "-rentree")
+        .values_list("etablissement_id", "valeur")
+    ):
+        ips.setdefault(uai, valeur)
+    return ips
+
+
+# The columns of a school that a deposit reads: its facts, its name, its collectivité compétente.
+COLONNES_DEPOT = (*COLONNES_FAITS, "nom", "collectivite_competente_id")
+
+
+def etablissements_a_evaluer(
+    uais: Sequence[str], expression: rules.Expression
+) -> dict[str, tuple[dict[str, Any], rules.Evaluation]]:
+    """The schools of ``uais`` (known ones only) as columns, each with its evaluation by ``expression``.
+
+    One query for the columns; the IPS and past fundings are read only when the rule names them.
+    """
+    lignes = {ligne["uai"]: ligne for ligne in Etablissement.objects.filter(uai__in=uais).values(*COLONNES_DEPOT)}
+    noms = rules.faits_utilises(expression)
+    connus = list(lignes)
+    ips = ips_de(connus) if lignes and "etablissement.ips" in noms else {}
+    lus_financements = lignes and any(n.startswith(rules.PREFIXE_FINANCEMENT) for n in noms)
+    financements = financements_de(connus) if lus_financements else {}
+    return {
+        uai: (ligne, rules.evaluer(expression, faits_depuis_colonnes(ligne, ips.get(uai), financements.get(uai, ()))))
+        for uai, ligne in lignes.items()
+    }
+
+
 def etablissements_avec_faits(queryset: QuerySet[Etablissement]) -> QuerySet[Etablissement]:
     return queryset.select_related("commune__epci", "commune__departement", "collectivite_competente").prefetch_related(
         "ips"
@@ -173,6 +209,16 @@ def condition_rattachement(collectivite: Collectivite) -> Q:
     return condition
 
 
+def est_rattachee(ligne: dict[str, Any], collectivite: Collectivite) -> bool:
+    """``condition_rattachement`` on a school's columns (``collectivite_competente_id``, ``commune_id``,
+    ``secteur``), for a school already read."""
+    return ligne["collectivite_competente_id"] == collectivite.pk or (
+        collectivite.commune_id is not None
+        and ligne["commune_id"] == collectivite.commune_id
+        and ligne["secteur"] == "prive_sous_contrat"
+    )
+
+
 def etablissements_de_collectivite(collectivite: Collectivite, niveau: str) -> list[Etablissement]:
     return list(
         etablissements_avec_faits(
@@ -194,6 +240,11 @@ def items_du_referentiel(niveau: str) -> dict[str, tuple[str, str]]:
         .values_list("code", "libelle", "domaine")
         .order_by("ordre", "id")
     }
+
+
+def revision_publiee_de(code: str) -> Revision | None:
+    """The published revision of the appel ``code``, with its appel (None when the appel has none)."""
+    return Revision.objects.select_related("appel").filter(appel__code=code, etat=EtatRevision.PUBLIEE).first()
 
 
 def appels_publies() -> QuerySet[AppelAProjets]:
@@ -295,13 +346,7 @@ def bilan_campagne(
         depenses[projet_id][volet] += prix * quantite
     uais = sorted({p[2] for p in projets})
     colonnes = {ligne["uai"]: ligne for ligne in Etablissement.objects.filter(uai__in=uais).values(*COLONNES_FAITS)}
-    ips: dict[str, Decimal] = {}
-    for uai, valeur in (
-        IPS.objects.filter(etablissement_id__in=uais, valeur__isnull=False, non_significatif=False)
-        .order_by("etablissement_id", "-rentree")
-        .values_list("etablissement_id", "valeur")
-    ):
-        ips.setdefault(uai, valeur)
+    ips = ips_de(uais)
     financements = financements_de(uais)
     par_dossier: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for projet in projets:

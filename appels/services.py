@@ -6,14 +6,16 @@ naming the field or line, and leaves the database untouched.
 """
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from core.audit import log_action
@@ -233,19 +235,26 @@ def enveloppe_fixer(*, appel: AppelAProjets, academie: Academie, montant: Decima
 # --- Dossiers ---------------------------------------------------------------------------------------------------
 
 
-def _academie_de(collectivite: Collectivite, niveau: str) -> Academie:
-    """The académie that instructs the collectivité's dossiers: its territory's, else its schools'."""
+def _academie_de(collectivite: Collectivite, niveau: str) -> str:
+    """The code of the académie that instructs the collectivité's dossiers: its territory's, else its schools'."""
     departement = collectivite.commune.departement if collectivite.commune_id else collectivite.departement
     if departement is not None and departement.academie_id:
-        return departement.academie  # type: ignore[return-value]
-    etablissement = (
+        return departement.academie_id
+    academie = (
         Etablissement.objects.filter(collectivite_competente=collectivite, niveau=niveau, academie__isnull=False)
-        .select_related("academie")
+        .values_list("academie_id", flat=True)
         .first()
     )
-    if etablissement is None or etablissement.academie is None:
+    if academie is None:
         raise ValidationError("L'académie de la collectivité n'a pas pu être déterminée.")
-    return etablissement.academie
+    return academie
+
+
+def _cle(cle_idempotence: str) -> str:
+    cle = (cle_idempotence or "").strip()
+    if not cle or len(cle) > 64:
+        raise ValidationError("Clé d'idempotence manquante ou trop longue.")
+    return cle
 
 
 def dossier_creer(
@@ -256,9 +265,7 @@ def dossier_creer(
     A double click or a retry sends the same ``cle_idempotence`` (a token of the form) and gets the
     dossier already created, never a second one.
     """
-    cle = cle_idempotence.strip()
-    if not cle or len(cle) > 64:
-        raise ValidationError("Clé d'idempotence manquante ou trop longue.")
+    cle = _cle(cle_idempotence)
     existant = Dossier.objects.filter(cle_idempotence=cle).first()
     if existant is not None:
         if existant.collectivite_id != collectivite.pk or existant.appel_id != appel.pk:
@@ -276,7 +283,7 @@ def dossier_creer(
                 appel=appel,
                 revision=revision,
                 collectivite=collectivite,
-                academie=_academie_de(collectivite, appel.niveau),
+                academie_id=_academie_de(collectivite, appel.niveau),
                 cle_idempotence=cle,
                 cree_par=acteur if getattr(acteur, "is_authenticated", False) else None,
             )
@@ -367,29 +374,23 @@ def dossier_enregistrer_projet(
     """Save the projet of one school of the dossier and its expense lines (replaced as a whole)."""
     dossier = Dossier.objects.select_for_update().select_related("revision", "appel", "collectivite").get(pk=dossier.pk)
     _verifier_modifiable(dossier)
-    rattachee = Etablissement.objects.filter(
-        selectors.condition_rattachement(dossier.collectivite), pk=etablissement.pk
-    ).exists()
-    if not rattachee:
-        raise ValidationError({"etablissement": f"{etablissement} ne relève pas de {dossier.collectivite}."})
-    etablissement = selectors.etablissements_avec_faits(Etablissement.objects.filter(pk=etablissement.pk)).get()
-    [eligibilite] = selectors.eligibilite_des_etablissements(dossier.revision.regle_eligibilite, [etablissement])
-    if not eligibilite.evaluation.eligible:
-        raise ValidationError({"etablissement": list(eligibilite.evaluation.raisons)})
-    if not projet_pedagogique.strip():
-        raise ValidationError({"projet_pedagogique": "Le projet pédagogique de l'école est obligatoire."})
-    classes = (etablissement.classes or 0) if classes is None else classes
-    eleves = (etablissement.eleves or 0) if eleves is None else eleves
-    if classes < 0 or eleves < 0:
-        raise ValidationError({"classes": "Le nombre de classes et d'élèves ne peut pas être négatif."})
-    nouvelles = _lire_lignes(lignes, selectors.items_du_referentiel(dossier.appel.niveau))
+    [(ecole, evaluation)] = selectors.etablissements_a_evaluer(
+        [etablissement.pk], dossier.revision.regle_eligibilite
+    ).values()
+    lu = _lire_projet(
+        dossier.collectivite,
+        ecole,
+        evaluation,
+        {"projet_pedagogique": projet_pedagogique, "classes": classes, "eleves": eleves, "lignes": lignes},
+        _items_si_cites(dossier.appel.niveau, lignes),
+    )
     projet, cree = Projet.objects.update_or_create(
         dossier=dossier,
         etablissement=etablissement,
         defaults={
-            "classes": classes,
-            "eleves": eleves,
-            "projet_pedagogique": projet_pedagogique.strip(),
+            "classes": lu.classes,
+            "eleves": lu.eleves,
+            "projet_pedagogique": lu.projet_pedagogique,
             "etat": EtatProjet.A_VALIDER,
             "motif": "",
             "valide_par": None,
@@ -397,14 +398,14 @@ def dossier_enregistrer_projet(
         },
     )
     projet.lignes.all().delete()
-    for ligne in nouvelles:
+    for ligne in lu.lignes:
         ligne.projet = projet
-    LigneDepense.objects.bulk_create(nouvelles)
+    LigneDepense.objects.bulk_create(lu.lignes)
     log_action(
         dossier,
         "appels.projet.enregistre",
         actor=acteur,
-        data={"etablissement": etablissement.uai, "lignes": len(nouvelles), "cree": cree},
+        data={"etablissement": etablissement.uai, "lignes": len(lu.lignes), "cree": cree},
     )
     return projet
 
@@ -442,14 +443,9 @@ def est_un_pdf(fichier: UploadedFile) -> bool:
     return debut.lstrip()[:5] == b"%PDF-"
 
 
-@transaction.atomic
-def dossier_ajouter_piece(
-    *, dossier: Dossier, acteur: Any, code: str, fichier: UploadedFile, projet: Projet | None = None
-) -> Piece:
-    dossier = Dossier.objects.select_for_update().select_related("revision").get(pk=dossier.pk)
-    _verifier_modifiable(dossier)
-    codes = {p["code"]: p for p in dossier.revision.pieces}
-    if code not in codes:
+def _verifier_piece(revision: Revision, code: str, fichier: UploadedFile) -> None:
+    """A piece the revision asks for, at most 10 MB, and a PDF."""
+    if code not in {p["code"] for p in revision.pieces}:
         raise ValidationError({"code": f"Pièce « {code} » non demandée par cet appel."})
     if fichier.size is None or fichier.size > TAILLE_MAX_PIECE:
         raise ValidationError({"fichier": "Le fichier dépasse 10 Mo."})
@@ -457,6 +453,15 @@ def dossier_ajouter_piece(
         raise ValidationError(
             {"fichier": f"« {fichier.name} » n'est pas un PDF : les devis et pièces sont à déposer en PDF."}
         )
+
+
+@transaction.atomic
+def dossier_ajouter_piece(
+    *, dossier: Dossier, acteur: Any, code: str, fichier: UploadedFile, projet: Projet | None = None
+) -> Piece:
+    dossier = Dossier.objects.select_for_update().select_related("revision").get(pk=dossier.pk)
+    _verifier_modifiable(dossier)
+    _verifier_piece(dossier.revision, code, fichier)
     if projet is not None and projet.dossier_id != dossier.pk:
         raise ValidationError({"projet": "Ce projet n'appartient pas au dossier."})
     piece = Piece(
@@ -818,7 +823,111 @@ def dossiers_decider_en_lot(
     return decides
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class ProjetLu:
+    """The projet of one school as read and checked, before it is written."""
+
+    ecole: dict[str, Any]  # the school's columns (selectors.COLONNES_DEPOT)
+    classes: int
+    eleves: int
+    projet_pedagogique: str
+    lignes: list[LigneDepense]
+
+    def saisie(self) -> rules.EtablissementSaisi:
+        depenses: dict[str, Decimal] = defaultdict(Decimal)
+        for ligne in self.lignes:
+            depenses[ligne.volet] += ligne.montant
+        return rules.EtablissementSaisi(self.ecole["uai"], self.ecole["nom"], self.classes, self.eleves, dict(depenses))
+
+
+def _lire_projet(
+    collectivite: Collectivite,
+    ecole: dict[str, Any],
+    evaluation: rules.Evaluation,
+    projet: Mapping[str, Any],
+    items: Mapping[str, tuple[str, str]] | None,
+) -> ProjetLu:
+    """Check the projet of one school of ``collectivite`` (attachment, eligibility, text, counts, lines)."""
+    if not selectors.est_rattachee(ecole, collectivite):
+        raise ValidationError({"etablissement": f"{ecole['nom']} ({ecole['uai']}) ne relève pas de {collectivite}."})
+    if not evaluation.eligible:
+        raise ValidationError({"etablissement": list(evaluation.raisons)})
+    texte = str(projet.get("projet_pedagogique") or "").strip()
+    if not texte:
+        raise ValidationError({"projet_pedagogique": "Le projet pédagogique de l'école est obligatoire."})
+    classes = (ecole["classes"] or 0) if projet.get("classes") is None else projet["classes"]
+    eleves = (ecole["eleves"] or 0) if projet.get("eleves") is None else projet["eleves"]
+    if classes < 0 or eleves < 0:
+        raise ValidationError({"classes": "Le nombre de classes et d'élèves ne peut pas être négatif."})
+    return ProjetLu(ecole, classes, eleves, texte, _lire_lignes(projet.get("lignes") or [], items))
+
+
+def _items_si_cites(niveau: str, lignes: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, str]] | None:
+    """The référentiel's items, read only when a line names an item code (``_lire_lignes`` needs them then)."""
+    if any(str(ligne.get("item_code") or "").strip() for ligne in lignes):
+        return selectors.items_du_referentiel(niveau)
+    return None
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
+
+
+def _lire_projets(
+    collectivite: Collectivite, revision: Revision, niveau: str, projets: Sequence[Mapping[str, Any]]
+) -> list[ProjetLu]:
+    """Every projet of a deposit, read with one query for the schools (and their facts); the first bad one
+    raises, named by its rank and UAI."""
+    if not projets:
+        raise ValidationError({"projets": "Ajoutez le projet d'au moins une école."})
+    uais = [str(p.get("uai") or "").strip().upper() for p in projets]
+    ecoles = selectors.etablissements_a_evaluer(uais, revision.regle_eligibilite)
+    items = _items_si_cites(niveau, (ligne for p in projets for ligne in p.get("lignes") or []))
+    lus: list[ProjetLu] = []
+    rangs: dict[str, int] = {}
+    for i, (uai, projet) in enumerate(zip(uais, projets, strict=True), start=1):
+        if uai not in ecoles:
+            raise ValidationError({"projets": f"Projet {i} : UAI « {uai} » inconnu."})
+        if uai in rangs:
+            raise ValidationError({"projets": f"Projet {i} : l'école {uai} est déjà le projet {rangs[uai]}."})
+        rangs[uai] = i
+        ecole, evaluation = ecoles[uai]
+        try:
+            lus.append(_lire_projet(collectivite, ecole, evaluation, projet, items))
+        except ValidationError as exc:
+            raise ValidationError({"projets": [f"Projet {i} ({uai}) : {m}" for m in _messages(exc)]}) from None
+    return lus
+
+
+def _dossier_existant(appel: AppelAProjets, collectivite: Collectivite, cle: str) -> Dossier | None:
+    """The dossier of this idempotency key (None when there is none); a refusal when the key is another
+    collectivité's or appel's, or when the collectivité already has another dossier for the appel."""
+    trouves = list(
+        Dossier.objects.filter(Q(cle_idempotence=cle) | Q(appel=appel, collectivite=collectivite)).values_list(
+            "pk", "cle_idempotence", "collectivite_id", "appel_id"
+        )
+    )
+    par_cle = next((t for t in trouves if t[1] == cle), None)
+    if par_cle is not None:
+        if par_cle[2] != collectivite.pk or par_cle[3] != appel.pk:
+            raise ValidationError("Cette clé d'idempotence appartient à un autre dossier.")
+        dossier = Dossier.objects.select_related("revision").get(pk=par_cle[0])
+        dossier.appel, dossier.collectivite = appel, collectivite
+        return dossier
+    if trouves:
+        raise ValidationError(f"{collectivite} a déjà un dossier pour cet appel (n° {trouves[0][0]}).")
+    return None
+
+
+@dataclass(frozen=True)
+class Depot:
+    """The outcome of a one-request deposit: the dossier, whether this request filed it, its schools' UAI."""
+
+    dossier: Dossier
+    cree: bool
+    etablissements: tuple[str, ...]
+
+
 def dossier_deposer_en_une_fois(
     *,
     appel: AppelAProjets,
@@ -827,20 +936,119 @@ def dossier_deposer_en_une_fois(
     cle_idempotence: str,
     projets: Sequence[Mapping[str, Any]],
     devis: UploadedFile,
-) -> tuple[Dossier, bool]:
+    revision: Revision | None = None,
+    instant: Any = None,
+) -> Depot:
     """Create, fill (projets, lines, quote) and deposit a dossier in one transaction (the API's deposit).
 
-    Idempotent on ``cle_idempotence``: a retry of a deposit already done returns the same dossier and
-    ``False``; a failure leaves nothing behind, so the retry starts again from scratch.
+    Idempotent on ``cle_idempotence``: a retry of a deposit already done returns the same dossier
+    (``cree`` False); a failure leaves nothing behind, so the retry starts again from scratch.
+
+    Everything is read and checked first (the schools and their facts in one query, the lines, the quote,
+    the subsidy computed by the revision's rule from the lines just checked); then one short transaction
+    writes the dossier, already deposited, its projets and lines (bulk), the quote and the audit entries of
+    each step. The unique key and the one-dossier-per-collectivité constraint settle concurrent retries.
+    ``revision`` is the appel's published revision when the caller has just read it.
     """
-    dossier, cree = dossier_creer(
-        appel=appel, collectivite=collectivite, acteur=acteur, cle_idempotence=cle_idempotence
-    )
-    if not cree and dossier.etat != E.BROUILLON:
-        return dossier, False
+    cle = _cle(cle_idempotence)
+    instant = instant or timezone.now()
+    existant = _dossier_existant(appel, collectivite, cle)
+    if existant is not None:
+        if existant.etat == E.BROUILLON:  # a draft started on the pages with this key: filled and deposited
+            return Depot(_completer_et_deposer(existant, acteur, projets, devis), True, _uais_du_dossier(existant))
+        return Depot(existant, False, _uais_du_dossier(existant))
+    if revision is None or revision.appel_id != appel.pk or revision.etat != EtatRevision.PUBLIEE:
+        revision = Revision.objects.filter(appel=appel, etat=EtatRevision.PUBLIEE).first()
+    if revision is None or instant < revision.ouverture:
+        raise ValidationError(f"L'appel « {appel.titre} » n'est pas ouvert aux dépôts.")
+    if not revision.ouverte(instant):
+        cloture = timezone.localtime(revision.cloture)
+        raise ValidationError(f"Dépôt refusé : l'appel était ouvert jusqu'au {cloture:%d/%m/%Y à %H:%M}.")
+    lus = _lire_projets(collectivite, revision, appel.niveau, projets)
+    _verifier_piece(revision, "devis", devis)
+    manquantes = [f"Pièce manquante : {p['libelle']}." for p in revision.pieces_obligatoires if p["code"] != "devis"]
+    if manquantes:
+        raise ValidationError(manquantes)
+    calcul = rules.calculer_subvention(revision.regle_financement, [p.saisie() for p in lus])
+    vague = rules.choisir_vague(revision.vagues, calcul.depense)
+    academie = _academie_de(collectivite, appel.niveau)
+    auteur = acteur if getattr(acteur, "is_authenticated", False) else None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                dossier = Dossier.objects.create(
+                    appel=appel,
+                    revision=revision,
+                    collectivite=collectivite,
+                    academie_id=academie,
+                    cle_idempotence=cle,
+                    cree_par=auteur,
+                    etat=E.DEPOSE,
+                    montant_demande=calcul.subvention,
+                    vague=vague,
+                    depose_le=instant,
+                )
+        except IntegrityError:
+            # A concurrent request with the same key (or for the same collectivité) committed first.
+            gagnant = _dossier_existant(appel, collectivite, cle)
+            if gagnant is None:
+                raise
+            return Depot(gagnant, False, _uais_du_dossier(gagnant))
+        log_action(dossier, "appels.dossier.cree", actor=acteur, data={"revision": revision.numero})
+        crees = Projet.objects.bulk_create(
+            Projet(
+                dossier=dossier,
+                etablissement_id=p.ecole["uai"],
+                classes=p.classes,
+                eleves=p.eleves,
+                projet_pedagogique=p.projet_pedagogique,
+            )
+            for p in lus
+        )
+        for projet, lu in zip(crees, lus, strict=True):
+            for ligne in lu.lignes:
+                ligne.projet = projet
+        LigneDepense.objects.bulk_create(ligne for lu in lus for ligne in lu.lignes)
+        for lu in lus:
+            log_action(
+                dossier,
+                "appels.projet.enregistre",
+                actor=acteur,
+                data={"etablissement": lu.ecole["uai"], "lignes": len(lu.lignes), "cree": True},
+            )
+        piece = Piece(dossier=dossier, code="devis", nom=(devis.name or "devis.pdf")[:255], taille=devis.size)
+        piece.fichier.save(piece.nom, devis, save=False)
+        piece.save()
+        log_action(dossier, "appels.piece.ajoutee", actor=acteur, data={"code": "devis", "nom": piece.nom})
+        log_action(
+            dossier,
+            f"appels.dossier.{E.DEPOSE}",
+            actor=acteur,
+            data={
+                "de": E.BROUILLON,
+                "vers": E.DEPOSE,
+                "montant_demande": str(calcul.subvention),
+                "vague": vague,
+            },
+        )
+        transaction.on_commit(
+            lambda: dossier_transition.send(sender=Dossier, dossier=dossier, transition=E.DEPOSE, acteur=acteur)
+        )
+    return Depot(dossier, True, tuple(sorted(p.ecole["uai"] for p in lus)))
+
+
+def _uais_du_dossier(dossier: Dossier) -> tuple[str, ...]:
+    return tuple(dossier.projets.order_by("etablissement_id").values_list("etablissement_id", flat=True))
+
+
+@transaction.atomic
+def _completer_et_deposer(
+    dossier: Dossier, acteur: Any, projets: Sequence[Mapping[str, Any]], devis: UploadedFile
+) -> Dossier:
+    """Fill a draft dossier school by school (the pages' services), add the quote and deposit it."""
     if not projets:
         raise ValidationError({"projets": "Ajoutez le projet d'au moins une école."})
-    uais = [str(p["uai"]).strip().upper() for p in projets]
+    uais = [str(p.get("uai") or "").strip().upper() for p in projets]
     etablissements = Etablissement.objects.in_bulk(uais)
     for i, (uai, projet) in enumerate(zip(uais, projets, strict=True), start=1):
         if uai not in etablissements:
@@ -850,15 +1058,12 @@ def dossier_deposer_en_une_fois(
                 dossier=dossier,
                 acteur=acteur,
                 etablissement=etablissements[uai],
-                projet_pedagogique=projet["projet_pedagogique"],
+                projet_pedagogique=projet.get("projet_pedagogique") or "",
                 classes=projet.get("classes"),
                 eleves=projet.get("eleves"),
-                lignes=projet["lignes"],
+                lignes=projet.get("lignes") or [],
             )
         except ValidationError as exc:
-            messages = (
-                [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
-            )
-            raise ValidationError({"projets": [f"Projet {i} ({uai}) : {m}" for m in messages]}) from None
+            raise ValidationError({"projets": [f"Projet {i} ({uai}) : {m}" for m in _messages(exc)]}) from None
     dossier_ajouter_piece(dossier=dossier, acteur=acteur, code="devis", fichier=devis)
-    return dossier_deposer(dossier=dossier, acteur=acteur), True
+    return dossier_deposer(dossier=dossier, acteur=acteur)
