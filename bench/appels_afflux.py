@@ -195,12 +195,14 @@ def _python(env: dict[str, str], code: str, timeout: float) -> str:
 
 
 @contextlib.contextmanager
-def serveur(env: dict[str, str], workers: int, log: Path) -> Iterator[int]:
+def serveur(env: dict[str, str], workers: int, log: Path, threads: int = 1) -> Iterator[tuple[int, int]]:
+    """gunicorn on 127.0.0.1: ``workers`` processes; with ``threads`` > 1, threaded workers (keep-alive)."""
     port = _free_port()
+    options = ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30"] if threads > 1 else []
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "socle.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--timeout", "120", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", "socle.wsgi", "--workers", str(workers), *options,
+             "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
             env=env, cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -214,7 +216,7 @@ def serveur(env: dict[str, str], workers: int, log: Path) -> Iterator[int]:
             if time.monotonic() > limite:
                 raise RuntimeError("gunicorn ne répond pas après 60 s")
             time.sleep(0.2)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         try:
@@ -313,7 +315,7 @@ def client(port: int, travail: dict, resultat: Resultat, verrou: threading.Lock,
     conn.close()
 
 
-def run_afflux(n: int, clients: int, workers: int, workdir: Path) -> dict:
+def run_afflux(n: int, clients: int, workers: int, workdir: Path, threads: int = 1) -> dict:
     """Prepare, serve, surge, verify; returns the figures."""
     with base_de_donnees(workdir) as (database_url, moteur):
         env = server_environment(workdir / "inutilise.sqlite3")
@@ -331,7 +333,9 @@ def run_afflux(n: int, clients: int, workers: int, workdir: Path) -> dict:
         travail = json.loads(travail_json.read_text())
         resultat = Resultat()
         verrou = threading.Lock()
-        with serveur(env, workers, workdir / "gunicorn.log") as port:
+        # The server keeps its database connections (as a deployment does: ``conn_max_age`` in DATABASE_URL).
+        env_serveur = {**env, "DATABASE_URL": f"{database_url}{'&' if '?' in database_url else '?'}conn_max_age=600"}
+        with serveur(env_serveur, workers, workdir / "gunicorn.log", threads) as (port, pid):
             print(f"Surge: {clients} clients → gunicorn ({workers} workers) on 127.0.0.1:{port}…", flush=True)
             depart = threading.Barrier(len(travail) + 1)
             fils = [
@@ -341,9 +345,13 @@ def run_afflux(n: int, clients: int, workers: int, workdir: Path) -> dict:
                 f.start()
             depart.wait(timeout=600)  # logins through the form (one password hash each) are not timed
             debut = time.perf_counter()
+            avant, serveur_avant = os.times(), cpu_processus(pid)
             for f in fils:
                 f.join(timeout=3600)
             secondes = time.perf_counter() - debut
+            # CPU seconds of the surge alone (logins excluded): the server's processes, the clients' threads.
+            serveur_cpu = cpu_processus(pid) - serveur_avant
+            clients_cpu = os.times().user + os.times().system - avant.user - avant.system
         controle = json.loads(
             _python(env, f"from bench.appels_afflux import verifier; verifier({n})", 300).splitlines()[-1]
         )
@@ -360,4 +368,22 @@ def run_afflux(n: int, clients: int, workers: int, workdir: Path) -> dict:
         "reprises": resultat.reprises,
         "echecs": resultat.echecs,
         "controle": controle,
+        "serveur_cpu": serveur_cpu,
+        "clients_cpu": clients_cpu,
+        "charge": os.getloadavg(),
     }
+
+
+def cpu_processus(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, from /proc (Linux; 0 elsewhere)."""
+    tic = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    a_voir = [pid]
+    while a_voir:
+        courant = a_voir.pop()
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            champs = Path(f"/proc/{courant}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(champs[11]) + int(champs[12])) / tic  # utime, stime (fields 14 and 15)
+            for tache in Path(f"/proc/{courant}/task").iterdir():
+                a_voir += [int(e) for e in (tache / "children").read_text().split()]
+    return total
