@@ -80,6 +80,13 @@ class Contexte:
             )
         return texte
 
+    def fragments_de(self, resultats: tuple[engine.ResultatItem, ...]) -> str:
+        """The JSON of the items' results, comma-separated (in C when every fragment is known already)."""
+        try:
+            return ",".join(map(self.fragments.__getitem__, map(id, resultats)))
+        except KeyError:
+            return ",".join([self.fragment(r) for r in resultats])
+
     def speciales(self, niveau: str) -> tuple[tuple[str, str], ...]:
         if niveau not in self._speciales:
             self._speciales[niveau] = engine.mesures_speciales(self.items.get(niveau, []))
@@ -192,6 +199,10 @@ def stocks(ctx: Contexte, etablissements: Iterable[str] | None = None) -> dict[s
     return resultat
 
 
+_TERMINAUX = tuple(sorted(engine.TERMINAUX))
+_AFFICHAGES = tuple(sorted(engine.AFFICHAGES))
+_ZEROS = (0,) * max(len(_TERMINAUX), len(_AFFICHAGES))
+
 CHAMPS_ETAB = (
     "uai",
     "niveau",
@@ -291,20 +302,8 @@ def calculer_un(
     resultat = engine.evaluer(
         items, profil, engine.mesures_presentes(items, lignes, mesures, ctx.speciales(niveau)), ctx.memo
     )
-    terminaux = sum(lignes.get(c, 0) for c in engine.TERMINAUX)
-    affichages = sum(lignes.get(c, 0) for c in engine.AFFICHAGES)
-    etat = engine.Etat(
-        eleves=etab["eleves"],
-        classes=etab["classes"],
-        terminaux=terminaux,
-        affichages=affichages,
-        salles_connectees=salles,
-        debit_mbits=debit,
-        ent=ent,
-        stock_date=stock.date,
-        stock_ancien=stock.ancien,
-        simule=simule,
-    )
+    terminaux = sum(map(lignes.get, _TERMINAUX, _ZEROS))
+    affichages = sum(map(lignes.get, _AFFICHAGES, _ZEROS))
     ligne = (
         etab["uai"],
         ctx.versions[niveau].pk,
@@ -317,7 +316,7 @@ def calculer_un(
         resultat.cout_incomplet,
         resultat.manquants,
         resultat.indetermines,
-        "[" + ",".join([ctx.fragment(r) for r in resultat.items]) + "]",
+        "[" + ctx.fragments_de(resultat.items) + "]",
         etab["eleves"],
         etab["classes"],
         terminaux,
@@ -329,7 +328,20 @@ def calculer_un(
         stock.ancien,
         simule,
     )
-    return Calcul(ligne, resultat.taux_decimal, engine.vecteur_etablissement(resultat, etat), etab)
+    vecteur = engine.vecteur_valeurs(
+        resultat,
+        etab["eleves"],
+        etab["classes"],
+        terminaux,
+        affichages,
+        salles,
+        debit,
+        ent,
+        stock.date,
+        stock.ancien,
+        simule,
+    )
+    return Calcul(ligne, resultat.taux_decimal, vecteur, etab)
 
 
 def _ecrire_diagnostics(lignes: list[tuple[Any, ...]]) -> None:
@@ -593,13 +605,24 @@ def calculer_agregats(
     return resultat
 
 
+_DECIMALES: dict[tuple[int, int], str] = {}
+
+
+def _decimal(valeur: int, echelle: int) -> str:
+    """``str(Decimal(valeur) / echelle)``, memoised (a few thousand distinct values at most)."""
+    texte = _DECIMALES.get((valeur, echelle))
+    if texte is None:
+        texte = _DECIMALES[(valeur, echelle)] = str(Decimal(valeur) / echelle)
+    return texte
+
+
 def _poser_deciles(vent: dict[str, Any], taux: tuple[int, int] | None, terminaux: tuple[int, int] | None) -> None:
     """The decile gaps of a territory into its breakdowns (the rate in ten-thousandths, terminals in tenths)."""
     for nom, extremes, echelle in (("deciles_taux", taux, 10_000), ("deciles_terminaux", terminaux, 10)):
         if extremes is None:
             vent.pop(nom, None)
         else:
-            vent[nom] = [str(Decimal(e) / echelle) for e in extremes]
+            vent[nom] = [_decimal(extremes[0], echelle), _decimal(extremes[1], echelle)]
 
 
 def _ecrire_histogrammes(histogrammes: Histogrammes) -> None:

@@ -219,28 +219,28 @@ def evaluer(
     ``memo``: a dict kept by the caller across établissements (with the same ``items`` objects alive) so that
     an item already evaluated for the same niveau, classes, pupils and quantity present is not evaluated again.
     """
-    paires: list[tuple[ResultatItem, Decimal | None]] = []
-    if memo is None:
-        for item in items:
-            r = evaluer_item(item, profil, presents.get(item.code, 0))
-            paires.append((r, _couverture(r)))
-    else:
-        niveau, classes, eleves = profil.niveau, profil.classes, profil.eleves
-        for item in items:
-            present = presents.get(item.code, 0)
-            cle = (id(item), niveau, classes, eleves, present)
-            paire = memo.get(cle)
-            if paire is None:
-                r = evaluer_item(item, profil, present)
-                paire = memo[cle] = (r, _couverture(r))
-            paires.append(paire)
+    niveau, classes, eleves = profil.niveau, profil.classes, profil.eleves
+    resultats: list[ResultatItem] = []
     somme = Decimal(0)
     n = 0
     au_socle = True
     manquants = indetermines = 0
     cout_socle = cout_optionnel = ZERO
     incomplet = False
-    for r, couverture in paires:
+    # One pass: each item's result (memoised) is summed as soon as it is known.
+    for item in items:
+        present = presents.get(item.code, 0)
+        if memo is None:
+            r = evaluer_item(item, profil, present)
+            couverture = _couverture(r)
+        else:
+            cle = (id(item), niveau, classes, eleves, present)
+            paire = memo.get(cle)
+            if paire is None:
+                r = evaluer_item(item, profil, present)
+                paire = memo[cle] = (r, _couverture(r))
+            r, couverture = paire
+        resultats.append(r)
         if r.requis is None:
             indetermines += 1
         if not r.obligatoire:
@@ -256,8 +256,7 @@ def evaluer(
             n += 1
             somme += couverture
     taux = (somme / n if n else UN).quantize(PRECISION_TAUX, rounding=ROUND_HALF_UP)
-    resultats = tuple(r for r, _ in paires)
-    return Resultat(resultats, taux, au_socle, manquants, indetermines, cout_socle, cout_optionnel, incomplet)
+    return Resultat(tuple(resultats), taux, au_socle, manquants, indetermines, cout_socle, cout_optionnel, incomplet)
 
 
 # --- Aggregates ------------------------------------------------------------------------------------
@@ -544,6 +543,35 @@ _RANG_BANDE = {nom: CHAMPS_SYNTHESE.index(nom) for nom in BANDES_DEBIT}
 
 def vecteur_etablissement(resultat: Resultat | None, etat: Etat) -> list[int]:
     """``vecteur_de(synthese_de(resultat, etat))`` without building the objects (national hot path)."""
+    return vecteur_valeurs(
+        resultat,
+        etat.eleves,
+        etat.classes,
+        etat.terminaux,
+        etat.affichages,
+        etat.salles_connectees,
+        etat.debit_mbits,
+        etat.ent,
+        etat.stock_date,
+        etat.stock_ancien,
+        etat.simule,
+    )
+
+
+def vecteur_valeurs(
+    resultat: Resultat | None,
+    eleves: int | None,
+    classes: int | None,
+    terminaux: int,
+    affichages: int,
+    salles_connectees: int,
+    debit_mbits: int | None,
+    ent: bool,
+    stock_date: int,
+    stock_ancien: int,
+    simule: bool,
+) -> list[int]:
+    """``vecteur_etablissement`` from the fields of ``Etat`` given one by one (no object built)."""
     v = [
         1,
         0,
@@ -551,22 +579,22 @@ def vecteur_etablissement(resultat: Resultat | None, etat: Etat) -> list[int]:
         0,
         0,
         0,
-        etat.eleves or 0,
-        etat.classes or 0,
-        etat.terminaux,
-        etat.affichages,
-        etat.salles_connectees,
+        eleves or 0,
+        classes or 0,
+        terminaux,
+        affichages,
+        salles_connectees,
         0,
         0,
         0,
         0,
         0,
-        int(etat.ent),
-        etat.stock_date,
-        etat.stock_ancien,
-        int(etat.simule),
+        int(ent),
+        stock_date,
+        stock_ancien,
+        int(simule),
     ]
-    v[_RANG_BANDE[bande_debit(etat.debit_mbits)]] = 1
+    v[_RANG_BANDE[bande_debit(debit_mbits)]] = 1
     if resultat is not None:
         v[1] = 1
         v[2] = int(resultat.au_socle)
