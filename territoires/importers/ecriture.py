@@ -3,7 +3,7 @@
 from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import methodcaller
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from django.db import connection, models
@@ -25,7 +25,7 @@ class Compte:
 def synchroniser(
     model: type[models.Model],
     cles: tuple[str, ...],
-    desire: dict[Hashable, dict[str, Any]] | dict[Hashable, tuple[Any, ...]],
+    desire: dict[Hashable, dict[str, Any]] | dict[Hashable, Sequence[Any]],
     *,
     champs: Sequence[str] | None = None,
     ignorer: Collection[Hashable] = (),
@@ -35,7 +35,7 @@ def synchroniser(
 
     ``cles`` are the fields of the natural key (one field: the key is its value; several: a tuple). Keys in
     ``ignorer`` are neither created nor updated (e.g. competences transferred by a user). The values are dicts
-    (field → value), or, with ``champs``, tuples of the values of these fields (no dict per row: the IPS).
+    (field → value), or, with ``champs``, sequences of the values of these fields (no dict per row: the IPS).
     """
     compte = Compte()
     if not desire:
@@ -49,15 +49,20 @@ def synchroniser(
         cle = row[cles[0]] if len(cles) == 1 else tuple(row[c] for c in cles)
         existants[cle] = row
     maintenant = timezone.now()
-    a_creer: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    cles_a_creer: list[Hashable] = []
+    a_creer: list[Any] = []
     a_modifier: list[models.Model] = []
     simple = len(cles) == 1
-    for cle, brut in desire.items():
-        valeurs = dict(zip(champs, brut, strict=True)) if en_tuples and existants else brut
+    a_comparer = desire.items()
+    if not existants and not ignorer:  # an empty table: everything is created, in the order of ``desire``
+        cles_a_creer, a_creer, a_comparer = list(desire), list(desire.values()), {}.items()
+    for cle, brut in a_comparer:
+        valeurs = dict(zip(champs, brut, strict=True)) if en_tuples else brut
         actuel = existants.get(cle)
         if actuel is None:
             if cle not in ignorer:
-                a_creer.append(((cle,) if simple else cle, brut))  # type: ignore[arg-type]
+                cles_a_creer.append(cle)
+                a_creer.append(brut)
         elif cle in ignorer:
             continue
         elif any(actuel[c] != v for c, v in valeurs.items()):  # type: ignore[union-attr]
@@ -69,13 +74,32 @@ def synchroniser(
         else:
             compte.inchanges += 1
     if a_creer:
-        inserer(model, cles, a_creer, table_vide=not existants and not filtre, ordre=champs if en_tuples else None)
+        inserer(
+            model,
+            cles,
+            cles_a_creer,
+            a_creer,
+            table_vide=not existants and not filtre,
+            ordre=champs if en_tuples else None,
+        )
     if a_modifier:
         model._default_manager.bulk_update(
             a_modifier, [*champs, *(["modifie_le"] if a_dater else [])], batch_size=TAILLE_LOT // 4
         )
     compte.crees, compte.modifies = len(a_creer), len(a_modifier)
     return compte
+
+
+def _transposer(valeurs: list[dict[str, Any]], attributs: list[str]) -> dict[str, Sequence[Any]]:
+    """The columns ``attributs`` of the dicts ``valeurs``: one itemgetter call per row and one transposition, if
+    every dict has them all (else nothing: the caller reads them one by one, with their defaults)."""
+    if len(attributs) < 2:
+        return {}
+    try:
+        rangees = list(map(itemgetter(*attributs), valeurs))
+    except KeyError:
+        return {}
+    return dict(zip(attributs, zip(*rangees, strict=True), strict=True))
 
 
 # Decimals go to the drivers as they are (Django's adapt_decimalfield_value is the identity on SQLite and PostgreSQL).
@@ -85,7 +109,8 @@ _A_PREPARER = (models.DateTimeField, models.DateField, models.JSONField)
 def inserer(
     model: type[models.Model],
     cles: tuple[str, ...],
-    lignes: list[tuple[tuple[Any, ...], Any]],
+    valeurs_cles: list[Hashable],
+    valeurs: list[Any],
     *,
     table_vide: bool = False,
     ordre: Sequence[str] | None = None,
@@ -93,10 +118,11 @@ def inserer(
     """A plain ``INSERT … VALUES`` through one ``executemany`` (``COPY`` on PostgreSQL): ``bulk_create``
     without building model instances, 5 to 10 times faster on the 300,000 rows of a national import.
 
-    ``lignes`` are (values of the ``cles`` fields, other fields: a dict, or a tuple of the values of the fields
-    ``ordre``). Missing fields take their default; ``auto_now`` fields take the current time. On SQLite, the plain
-    (not unique) indexes of a table that was empty are built after the inserts, in one sort each (within the
-    transaction: a failure restores them).
+    ``valeurs_cles`` are the keys (the value of the one ``cles`` field, or a tuple of their values) and
+    ``valeurs`` the other fields of each row (a dict, or a tuple of the values of the fields ``ordre``). Missing
+    fields take their default; ``auto_now`` fields take the current time. On SQLite, the plain (not unique) indexes
+    of a table that was empty are built after the inserts, in one sort each (within the transaction: a failure
+    restores them).
     """
     par_nom = {f.attname: f for f in model._meta.concrete_fields}
     champs = [par_nom[c] for c in cles] + [
@@ -125,13 +151,13 @@ def inserer(
         if connection.vendor == "postgresql":
             # COPY is several times faster than INSERT on PostgreSQL; psycopg adapts the Python values.
             with cursor.cursor.copy(f"COPY {table} ({noms}) FROM STDIN") as copie:
-                for cle, valeurs in lignes:
+                for cle, ligne in zip(valeurs_cles, valeurs, strict=True):
                     if ordre is not None:
-                        valeurs = dict(zip(ordre, valeurs, strict=True))
-                    copie.write_row((*cle, *map(valeurs.get, attributs, defauts)))
+                        ligne = dict(zip(ordre, ligne, strict=True))
+                    copie.write_row((*((cle,) if len(cles) == 1 else cle), *map(ligne.get, attributs, defauts)))
             return
         index_differes: list[str] = []
-        if table_vide and len(lignes) >= 10_000:
+        if table_vide and len(valeurs) >= 10_000:
             cursor.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
                 [model._meta.db_table],
@@ -140,13 +166,13 @@ def inserer(
                 if not sql_index.upper().startswith("CREATE UNIQUE"):
                     cursor.execute(f"DROP INDEX {connection.ops.quote_name(nom_index)}")
                     index_differes.append(sql_index)
-        # Column by column (a C-level map per field), then one executemany over the rows zipped together.
-        n = len(lignes)
-        valeurs = [v for _, v in lignes]
-        colonnes: list[Iterable[Any]] = (
-            [[cle[0] for cle, _ in lignes]] if len(cles) == 1 else list(zip(*(cle for cle, _ in lignes), strict=True))
-        )
-        transposees = dict(zip(ordre, zip(*valeurs, strict=True), strict=True)) if ordre is not None else {}
+        # Column by column (C-level maps and transpositions), then one executemany over the rows zipped together.
+        n = len(valeurs)
+        colonnes: list[Iterable[Any]] = [valeurs_cles] if len(cles) == 1 else list(zip(*valeurs_cles, strict=True))  # type: ignore[arg-type]
+        if ordre is not None:
+            transposees = dict(zip(ordre, zip(*valeurs, strict=True), strict=True))
+        else:
+            transposees = _transposer(valeurs, [a for a, _ in specs if a in valeurs[0]])
         for attribut, defaut in specs:
             if attribut in transposees:
                 colonnes.append(transposees[attribut])
@@ -156,7 +182,12 @@ def inserer(
                 colonnes.append(list(map(methodcaller("get", attribut, defaut), valeurs)))
         for i, prep in a_preparer:
             if prep is float:
-                colonnes[i] = [None if v is None else float(v) for v in colonnes[i]]
+                # float(Decimal) goes through its text: once per distinct object (the parsers cache the Decimals).
+                flottants: dict[int, float] = {}
+                colonnes[i] = [
+                    None if v is None else flottants.get(id(v)) or flottants.setdefault(id(v), float(v))
+                    for v in colonnes[i]
+                ]
             else:
                 colonnes[i] = [None if v is None else prep.get_db_prep_save(v, connection) for v in colonnes[i]]
         cursor.executemany(sql, zip(*colonnes, strict=False))

@@ -119,8 +119,8 @@ PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
 class Scolaire:
     etablissements: Desire = field(default_factory=dict)
     circonscriptions: Desire = field(default_factory=dict)
-    # (uai, rentrée) -> values of CHAMPS_IPS (a tuple: 160,000 rows nationally)
-    ips: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
+    # (uai, rentrée) -> values of CHAMPS_IPS (a list, not a dict: 160,000 rows nationally)
+    ips: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     effectifs: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     avertissements: list[str] = field(default_factory=list)
 
@@ -356,14 +356,14 @@ def lire_scolaire(
                 continue  # figures of établissements outside the import are not parsed
             brut = brut.upper()
             ns = brut == "NS"
-            ips[(uai, rentree)] = (
+            ips[(uai, rentree)] = [
                 None if ns else dixiemes.get(brut) or decimal(brut, "ips"),
                 ns,
                 dixiemes.get(national) or decimal(national, "ips_national"),
                 dixiemes.get(academique) or decimal(academique, "ips_academique"),
                 dixiemes.get(departemental) or decimal(departemental, "ips_departemental"),
                 code,
-            )
+            ]
             e = etablissements[uai]
             if e["secteur"] == "prive" and secteur_de(secteur) == "prive_sous_contrat":
                 e["secteur"] = "prive_sous_contrat"
