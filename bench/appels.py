@@ -1,7 +1,8 @@
 """Benchmark of the appels à projets: the whole SNÉÉ campaign through the rules, and one decision.
 
 ``python -m bench.appels [--dossiers 7182] [--decisions 30] [--seed 2026] [--afflux 7182] [--clients 32]
-[--workers 4]`` prints figures and ratios; it never asserts (``--afflux 0`` leaves the surge out).
+[--workers 2] [--threads 4] [--afflux-seul]`` prints figures and ratios; it never asserts (``--afflux 0`` leaves
+the surge out, ``--afflux-seul`` runs the surge alone).
 
 Figures:
 
@@ -17,16 +18,18 @@ Figures:
   envelope check and update, audit entry) on a fresh SQLite database with production-like settings;
   median and maximum over ``--decisions`` dossiers; target ≤ 50 ms. Baseline: one audited save of a
   dossier row in a transaction (the floor of any write).
-- **deadline surge** (``bench/appels_afflux.py``): gunicorn (``--workers``) on 127.0.0.1 over a fresh database
-  (SQLite; PostgreSQL when ``DATABASE_URL`` points to it), ``--clients`` agents logged in through the form deposit
-  ``--afflux`` dossiers through ``POST /api/v1/appels/<code>/depots/`` at once (retries and double clicks with the
-  same idempotency key); throughput and p95 latency (target ≤ 300 ms), then the database is checked: exactly that
-  many dossiers, none twice, none lost, no envelope exceeded.
+- **deadline surge** (``bench/appels_afflux.py``): gunicorn (``--workers`` processes of ``--threads`` threads,
+  keep-alive; ``--threads 1``: sync workers) on 127.0.0.1 over a fresh database (SQLite; PostgreSQL when
+  ``DATABASE_URL`` points to it), ``--clients`` agents logged in through the form deposit ``--afflux`` dossiers
+  through ``POST /api/v1/appels/<code>/depots/`` at once (retries and double clicks with the same idempotency key);
+  throughput and p95 latency (target ≤ 300 ms), CPU per deposit of the server and of the clients, then the
+  database is checked: exactly that many dossiers, none twice, none lost, no envelope exceeded.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -240,8 +243,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--afflux", type=int, default=DOSSIERS_SNEE, help="dossiers of the deadline surge (0: none)")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes (the machine's cores)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process (1: sync workers)")
+    parser.add_argument("--afflux-seul", action="store_true", help="the deadline surge only")
     args = parser.parse_args(argv)
+    # Read before the in-process parts point DATABASE_URL at their SQLite file.
+    base_url = os.environ.get("DATABASE_URL", "")
+    if args.afflux_seul:
+        return main_afflux(args, base_url)
 
     tmpdir = Path(tempfile.mkdtemp(prefix="socle-bench-appels-"))
     rows: list[Row] = []
@@ -258,7 +267,9 @@ def main(argv: list[str]) -> int:
             from bench.appels_afflux import run_afflux
 
             (tmpdir / "afflux").mkdir()
-            afflux = run_afflux(args.afflux, args.clients, args.workers, tmpdir / "afflux")
+            afflux = run_afflux(
+                args.afflux, args.clients, args.workers, tmpdir / "afflux", args.threads, base_url=base_url
+            )
     finally:
         from django.db import connections
 
@@ -308,22 +319,49 @@ def main(argv: list[str]) -> int:
     notes.append(f"Decisions: {len(decisions)} dossiers of 3 schools each, SQLite, production-like settings.")
     if afflux is not None:
         rows += afflux_rows(afflux, args)
-        c = afflux["controle"]
-        notes.append(
-            f"Surge ({afflux['moteur']}, gunicorn {args.workers} workers, {args.clients} clients, loopback): "
-            f"{afflux['requetes']:,} requests in {afflux['secondes']:.1f} s, median {afflux['p50']:.0f} ms; "
-            f"{afflux['crees']:,} created, {afflux['rejoues']:,} replays answered with the same dossier, "
-            f"{afflux['reprises']:,} retries after an error, {len(afflux['echecs'])} failures"
-            + (f" (first: {afflux['echecs'][0]})" if afflux["echecs"] else "")
-            + f". Database: {c['dossiers']:,} dossiers, {c['deposes']:,} deposited, {c['cles_en_double']} keys twice, "
-            f"{c['collectivites_en_double']} collectivités twice, {c['sans_projet']} without projet, "
-            f"{c['enveloppes_depassees']} envelopes exceeded."
-        )
+        notes.append(afflux_note(afflux, args))
     print()
     print_table(rows)
     for note in notes:
         print(f"- {note}")
     return 0
+
+
+def main_afflux(args: argparse.Namespace, base_url: str) -> int:
+    from bench.appels_afflux import run_afflux
+
+    tmpdir = Path(tempfile.mkdtemp(prefix="socle-bench-afflux-"))
+    try:
+        afflux = run_afflux(args.afflux, args.clients, args.workers, tmpdir, args.threads, base_url=base_url)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    print()
+    print_table(afflux_rows(afflux, args))
+    print(f"- {afflux_note(afflux, args)}")
+    return 0
+
+
+def afflux_note(afflux: dict, args: argparse.Namespace) -> str:
+    c = afflux["controle"]
+    serveur = (
+        f"gunicorn {args.workers} × {args.threads} threads" if args.threads > 1 else f"gunicorn {args.workers} sync"
+    )
+    n = max(afflux["requetes"], 1)
+    return (
+        f"Surge ({afflux['moteur']}, {serveur}, {args.clients} clients, loopback): "
+        f"{afflux['requetes']:,} requests in {afflux['secondes']:.1f} s, median {afflux['p50']:.0f} ms; "
+        f"{afflux['crees']:,} created, {afflux['rejoues']:,} replays answered with the same dossier, "
+        f"{afflux['reprises']:,} retries after an error, {len(afflux['echecs'])} failures"
+        + (f" (first: {afflux['echecs'][0]})" if afflux["echecs"] else "")
+        + f". CPU per request: server {afflux['serveur_cpu'] / n * 1000:.1f} ms, clients "
+        f"{afflux['clients_cpu'] / n * 1000:.1f} ms; load average (1/5/15 min) before "
+        + "/".join(f"{x:.1f}" for x in afflux["charge_avant"])
+        + ", at the end "
+        + "/".join(f"{x:.1f}" for x in afflux["charge"])
+        + f" ({os.cpu_count()} CPUs). Database: {c['dossiers']:,} dossiers, {c['deposes']:,} deposited, "
+        f"{c['cles_en_double']} keys twice, {c['collectivites_en_double']} collectivités twice, "
+        f"{c['sans_projet']} without projet, {c['enveloppes_depassees']} envelopes exceeded."
+    )
 
 
 def afflux_rows(afflux: dict, args: argparse.Namespace) -> list[Row]:

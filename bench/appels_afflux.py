@@ -159,9 +159,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def base_de_donnees(workdir: Path) -> Iterator[tuple[str, str]]:
-    """(DATABASE_URL, label): a fresh SQLite file, or a throw-away PostgreSQL database next to DATABASE_URL's."""
-    base_url = os.environ.get("DATABASE_URL", "")
+def base_de_donnees(workdir: Path, base_url: str) -> Iterator[tuple[str, str]]:
+    """(DATABASE_URL, label): a fresh SQLite file, or a throw-away PostgreSQL database next to ``base_url``'s."""
     if not base_url.startswith(("postgres://", "postgresql://", "pgsql://")):
         yield f"sqlite:///{workdir / 'afflux.sqlite3'}", "SQLite"
         return
@@ -265,11 +264,11 @@ def client(port: int, travail: dict, resultat: Resultat, verrou: threading.Lock,
     if statut != 302 or "sessionid" not in jar:
         depart.abort()
         raise RuntimeError(f"connexion de {travail['username']} : {statut}")
-    depart.wait(timeout=600)  # every agent is logged in: the surge starts for all at once
     devis = base64.b64encode(PDF).decode()
-    for numero, (collectivite, uai) in enumerate(travail["depots"]):
+    depots = []  # every request body encoded before the start: the clients only send and time
+    for collectivite, uai in travail["depots"]:
         cle = f"afflux-{collectivite}-{secrets.token_hex(6)}"
-        corps = json.dumps(
+        depots.append((cle, json.dumps(
             {
                 "cle_idempotence": cle,
                 "collectivite": collectivite,
@@ -284,16 +283,16 @@ def client(port: int, travail: dict, resultat: Resultat, verrou: threading.Lock,
                     }
                 ],
             }
-        ).encode()  # fmt: skip
+        ).encode()))  # fmt: skip
+    entetes = {"Content-Type": "application/json", "X-CSRFToken": jar.get("csrftoken", "")}
+    depart.wait(timeout=600)  # every agent is logged in: the surge starts for all at once
+    for numero, (cle, corps) in enumerate(depots):
         envois = 2 if numero % 50 == 49 else 1  # one in 50: a double click
         for _envoi in range(envois):
             for tentative in range(TENTATIVES):
                 debut = time.perf_counter()
                 try:
-                    statut, contenu = _requete(
-                        conn, "POST", f"/api/v1/appels/{APPEL}/depots/", jar, corps,
-                        {"Content-Type": "application/json", "X-CSRFToken": jar.get("csrftoken", "")},
-                    )  # fmt: skip
+                    statut, contenu = _requete(conn, "POST", f"/api/v1/appels/{APPEL}/depots/", jar, corps, entetes)
                 except (OSError, http.client.HTTPException):
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -315,9 +314,14 @@ def client(port: int, travail: dict, resultat: Resultat, verrou: threading.Lock,
     conn.close()
 
 
-def run_afflux(n: int, clients: int, workers: int, workdir: Path, threads: int = 1) -> dict:
-    """Prepare, serve, surge, verify; returns the figures."""
-    with base_de_donnees(workdir) as (database_url, moteur):
+def run_afflux(
+    n: int, clients: int, workers: int, workdir: Path, threads: int = 1, base_url: str | None = None
+) -> dict:
+    """Prepare, serve, surge, verify; returns the figures. ``base_url``: a PostgreSQL DATABASE_URL for a
+    throw-away database on that server (default: the environment's), else SQLite."""
+    base_url = os.environ.get("DATABASE_URL", "") if base_url is None else base_url
+    charge_avant = os.getloadavg()  # the machine's load before the benchmark adds its own
+    with base_de_donnees(workdir, base_url) as (database_url, moteur):
         env = server_environment(workdir / "inutilise.sqlite3")
         env.update(
             {
@@ -370,6 +374,7 @@ def run_afflux(n: int, clients: int, workers: int, workdir: Path, threads: int =
         "controle": controle,
         "serveur_cpu": serveur_cpu,
         "clients_cpu": clients_cpu,
+        "charge_avant": charge_avant,
         "charge": os.getloadavg(),
     }
 
