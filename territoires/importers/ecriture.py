@@ -182,12 +182,7 @@ def inserer(
                 colonnes.append(list(map(methodcaller("get", attribut, defaut), valeurs)))
         for i, prep in a_preparer:
             if prep is float:
-                # float(Decimal) goes through its text: once per distinct object (the parsers cache the Decimals).
-                flottants: dict[int, float] = {}
-                colonnes[i] = [
-                    None if v is None else flottants.get(id(v)) or flottants.setdefault(id(v), float(v))
-                    for v in colonnes[i]
-                ]
+                colonnes[i] = [None if v is None else float(v) for v in colonnes[i]]
             else:
                 colonnes[i] = [None if v is None else prep.get_db_prep_save(v, connection) for v in colonnes[i]]
         cursor.executemany(sql, zip(*colonnes, strict=False))

@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit import log_action
-from core.models import AuditEntry
 from territoires import models
 from territoires.competences import recompute_collectivites_competentes
 from territoires.rules import resoudre_competence
@@ -131,24 +129,6 @@ def _sans_ramasse_miettes() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def _cles_etrangeres_verifiees_a_la_fin() -> Iterator[Callable[[], None]]:
-    """On SQLite, outside any transaction: the foreign keys are checked once for all the written tables (``PRAGMA
-    foreign_key_check``, by the returned function, before the commit: a violation raises ``IntegrityError`` and
-    the whole import is rolled back) instead of SQLite looking up the parents of every inserted row (a third of
-    the insert time of the IPS). Django's ``loaddata`` does the same. Elsewhere, checked as usual."""
-    desactivees = (
-        connection.vendor == "sqlite" and not connection.in_atomic_block and connection.disable_constraint_checking()
-    )
-    tables = [m._meta.db_table for m in apps.get_app_config("territoires").get_models()]
-    tables.append(AuditEntry._meta.db_table)
-    try:
-        yield (lambda: connection.check_constraints(table_names=tables)) if desactivees else (lambda: None)
-    finally:
-        if desactivees:
-            connection.enable_constraint_checking()
-
-
 def importer(
     chemins: dict[str, Path],
     *,
@@ -198,7 +178,7 @@ def _importer(
     coll = collectivites_module.construire(ref)
 
     # 2. Write, all or nothing.
-    with _cles_etrangeres_verifiees_a_la_fin() as verifier, transaction.atomic():
+    with transaction.atomic():
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB: the indexes of 300,000 new rows stay in memory
@@ -325,5 +305,4 @@ def _importer(
                 "territoires.datasource.importee",
                 data={"empreinte": source.empreinte, "perimetre": source.perimetre, "comptes": resume},
             )
-        verifier()
     return rapport

@@ -415,17 +415,3 @@ def test_an_ips_file_with_a_bad_uai_names_its_line(tmp_path):
         importer(tmp_path, "--force")
     assert "ips_ecoles_2022_2025.csv.gz, ligne 3, colonne « uai » : code UAI « 0350122X » invalide" in str(exc.value)
     assert not Etablissement.objects.exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_foreign_keys_are_checked_once_then_row_by_row_again(tmp_path):
-    from django.db import connection
-
-    ecrire_mini(tmp_path, **{"ips_ecoles_2022_2025.csv.gz": IPS_ECOLES})
-    importer(tmp_path, "--force")
-    assert Etablissement.objects.get(uai="0350122T").ips.count() == 2
-    assert Etablissement.objects.get(uai="0350122T").collectivite_competente.code == "commune-35016"
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA foreign_keys")
-            assert cursor.fetchone()[0] == 1
