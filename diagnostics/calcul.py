@@ -413,6 +413,8 @@ def cles_territoire(etab: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 VENTILEES = (E.NATION, E.REGION, E.ACADEMIE, E.DEPARTEMENT)
+# An EPCI or collectivité of this many établissements or more keeps histograms too (see ``DECILES_RELUS``).
+SEUIL_HISTOGRAMME = 100
 RANG_TERMINAUX = engine.CHAMPS_SYNTHESE.index("terminaux")
 RANG_ELEVES = engine.CHAMPS_SYNTHESE.index("eleves")
 RANG_TAUX = engine.CHAMPS_SYNTHESE.index("taux_somme")
@@ -583,7 +585,7 @@ def calculer_agregats(
         # Breakdowns keep the integer vectors (fields in ``engine.CHAMPS_SYNTHESE`` order): compact JSON.
         vent: dict[str, Any] = {dimension: dict(valeurs) for dimension, valeurs in ventilations.get(cle, {}).items()}
         vent["deciles_le"] = quand
-        if cle[0] in VENTILEES:
+        if cle[0] in VENTILEES or effectifs.get((cle[0], cle[1]), 0) >= SEUIL_HISTOGRAMME:
             h_taux = engine.histogramme(taux.get(cle, ()))
             h_terminaux = engine.histogramme(terminaux.get(cle, ()))
             if histogrammes is not None:
@@ -739,8 +741,9 @@ def _quartiles_stockes() -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
     return {n: (Decimal(q[0]), Decimal(q[1]), Decimal(q[2])) for n, q in stockes.items()}
 
 
-# The EPCI's and the collectivité's decile gaps after an edit are recomputed from their stored diagnostics (a few
-# hundred rows); the larger échelons' (``VENTILEES``) are read from their histograms, moved by one count.
+# After an edit, the decile gaps of the larger échelons (``VENTILEES``) and of the EPCI and collectivités of at
+# least ``SEUIL_HISTOGRAMME`` établissements (a métropole, a région's lycées) are read from their histograms, moved
+# by one count; a smaller EPCI's or collectivité's are recomputed from its stored diagnostics (a few dozen rows).
 DECILES_RELUS = (E.EPCI, E.COLLECTIVITE)
 
 
@@ -755,28 +758,35 @@ def _valeurs_deciles(taux: Decimal | int | None, terminaux: int, eleves: int | N
 def _deciles_territoires(
     etab: dict[str, Any], agregats: list[Agregat]
 ) -> dict[tuple[str, str, str], tuple[list[int], list[int]]]:
-    """The per-établissement values (rate, terminals per 100 pupils) of the établissement's EPCI and collectivité,
-    one query each over their adopted diagnostics."""
+    """The per-établissement values (rate, terminals per 100 pupils) of the établissement's EPCI and collectivité:
+    their établissements first (indexed by collectivité, by commune of the EPCI), then their adopted diagnostics by
+    établissement (the unique index). Fewer than ``SEUIL_HISTOGRAMME`` rows: larger territories keep histograms."""
     voulus = {(a.echelon, a.code, a.niveau) for a in agregats if a.echelon in DECILES_RELUS}
     if not voulus:
         return {}
-    champs = {E.EPCI: "etablissement__commune__epci_id", E.COLLECTIVITE: "etablissement__collectivite_competente_id"}
-    versions = list(Version.objects.filter(etat=EtatVersion.ADOPTEE).values_list("pk", flat=True))
-    adoptees = Diagnostic.objects.filter(version_id__in=versions)
-    colonnes = ("taux", "terminaux", "eleves", "etablissement__niveau")
+    versions = set(Version.objects.filter(etat=EtatVersion.ADOPTEE).values_list("pk", flat=True))
     resultat: dict[tuple[str, str, str], tuple[list[int], list[int]]] = {}
     for echelon, champ in ((E.EPCI, "commune__epci_id"), (E.COLLECTIVITE, "collectivite_competente_id")):
         code = etab.get(champ)
-        if code is None:
+        if code is None or not any(cle[0] == echelon for cle in voulus):
             continue
-        lignes = list(adoptees.filter(**{champs[echelon]: code}).values_list(*colonnes))
+        membres = Etablissement.objects.filter(**{champ: code})
+        niveaux = dict(membres.values_list("uai", "niveau"))
+        # The versions are filtered here: a condition on them in SQL could lead SQLite to read every diagnostic.
+        lignes = [
+            (uai, t, term, eleves)
+            for uai, version, t, term, eleves in Diagnostic.objects.filter(
+                etablissement_id__in=membres.values("uai")
+            ).values_list("etablissement_id", "version_id", "taux", "terminaux", "eleves")
+            if version in versions
+        ]
         for cle in voulus:
             if cle[0] != echelon:
                 continue
             taux: list[int] = []
             terminaux: list[int] = []
-            for t, term, eleves, niveau in lignes:
-                if cle[2] and niveau != cle[2]:
+            for uai, t, term, eleves in lignes:
+                if cle[2] and niveaux[uai] != cle[2]:
                     continue
                 valeur_taux, valeur_terminaux = _valeurs_deciles(t, term, eleves)
                 if valeur_taux is not None:
@@ -792,10 +802,11 @@ def _deplacer_histogrammes(
     avant: tuple[int | None, int | None],
     apres: tuple[int | None, int | None],
 ) -> dict[tuple[str, str, str], tuple[tuple[int, int] | None, tuple[int, int] | None]]:
-    """Move the établissement's values in the histograms of its larger territories; their new decile gaps.
+    """Move the établissement's values in the histograms of its territories that have one; their new decile gaps.
 
-    A territory without a histogram (not computed since) or whose histogram lacks the former value (changed
-    outside of an edit) is left out: its deciles stay dated until the next full recomputation."""
+    A territory whose histogram lacks the former value (data changed outside of the services) is left out: a large
+    échelon's deciles then keep their date until the next full recomputation, an EPCI's or a collectivité's are
+    recomputed from its diagnostics."""
     resultat = {}
     lignes = Histogramme.objects.select_for_update().filter(
         reduce(or_, (Q(echelon=ech, code=code, niveau=niv) for ech, code, niv in cles))
@@ -846,17 +857,18 @@ def recalculer_etablissement(uai: str) -> Diagnostic | None:
             filtre = reduce(or_, (Q(echelon=ech, code=code, niveau=niv) for ech, code, niv in cles))
             dimensions = dimensions_de({**etab, "ips": _dernier_ips([uai]).get(uai)}, _quartiles_stockes())
             agregats = list(Agregat.objects.select_for_update().filter(filtre))
-            deciles: dict[tuple[str, str, str], tuple[tuple[int, int] | None, tuple[int, int] | None]] = {
-                cle: (engine.decile_extremes(taux), engine.decile_extremes(terminaux))
-                for cle, (taux, terminaux) in _deciles_territoires(etab, agregats).items()
-            }
             v = calcul.vecteur
+            deciles = _deplacer_histogrammes(
+                cles,
+                _valeurs_deciles(ancien.taux if ancien else None, avant[RANG_TERMINAUX], avant[RANG_ELEVES]),
+                _valeurs_deciles(calcul.taux, v[RANG_TERMINAUX], v[RANG_ELEVES]),
+            )
+            sans_histogramme = [a for a in agregats if (a.echelon, a.code, a.niveau) not in deciles]
             deciles.update(
-                _deplacer_histogrammes(
-                    [cle for cle in cles if cle[0] in VENTILEES],
-                    _valeurs_deciles(ancien.taux if ancien else None, avant[RANG_TERMINAUX], avant[RANG_ELEVES]),
-                    _valeurs_deciles(calcul.taux, v[RANG_TERMINAUX], v[RANG_ELEVES]),
-                )
+                {
+                    cle: (engine.decile_extremes(taux), engine.decile_extremes(terminaux))
+                    for cle, (taux, terminaux) in _deciles_territoires(etab, sans_histogramme).items()
+                }
             )
             maintenant = timezone.now()
             for agregat in agregats:

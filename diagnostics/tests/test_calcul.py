@@ -116,9 +116,13 @@ def _etat() -> dict:
     return {"agregats": agregats, "histogrammes": histogrammes}
 
 
-def test_deciles_de_la_nation_apres_des_modifications_egaux_au_recalcul_complet():
+@pytest.mark.parametrize("seuil", [None, 1])
+def test_deciles_de_la_nation_apres_des_modifications_egaux_au_recalcul_complet(seuil, monkeypatch):
     """Thirty écoles in two départements of two académies: the edits move the nation's, régions', académies' and
-    départements' decile gaps, kept up to date from their histograms, as the full recomputation finds them."""
+    départements' decile gaps, kept up to date from their histograms, as the full recomputation finds them. With a
+    threshold of one établissement, every EPCI and collectivité keeps histograms too (a métropole's, a région's)."""
+    if seuil is not None:
+        monkeypatch.setattr(calcul, "SEUIL_HISTOGRAMME", seuil)
     monde = construire()
     region = RegionFactory(code="52", nom="Pays de la Loire")
     academie = AcademieFactory(code="17", nom="Nantes", region_academique=region)
@@ -155,7 +159,8 @@ def test_deciles_de_la_nation_apres_des_modifications_egaux_au_recalcul_complet(
     )
     incremental = _etat()
     assert incremental["agregats"][("nation", "FR", "")][1]["deciles_taux"] != avant
-    assert {e for e, _, _ in incremental["histogrammes"]} == {"nation", "region", "academie", "departement"}
+    avec_histogrammes = {"nation", "region", "academie", "departement"} | ({"epci", "collectivite"} if seuil else set())
+    assert {e for e, _, _ in incremental["histogrammes"]} == avec_histogrammes
     calcul.recalculer_tout()
     assert incremental == _etat()
 
