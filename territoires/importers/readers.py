@@ -214,7 +214,15 @@ def _structure_reguliere(octets: bytes, delimiteur: bytes, largeur: int) -> tupl
     if b'"' in octets:
         if b"\0" in octets:
             return None
-        sans = _GUILLEMETS.sub(b"\0", octets)  # each quoted field becomes one NUL
+        sauts: list[bool] = []
+
+        def nul(champ: re.Match[bytes]) -> bytes:
+            if not sauts and (b"\n" in champ[0] or b"\r" in champ[0]):
+                sauts.append(True)
+            return b"\0"
+
+        sans = _GUILLEMETS.sub(nul, octets)  # each quoted field becomes one NUL
+        saut_entre_guillemets = bool(sauts)
         if b'"' in sans:
             return None
     tableau = np.frombuffer(sans, dtype=np.uint8)
@@ -224,15 +232,15 @@ def _structure_reguliere(octets: bytes, delimiteur: bytes, largeur: int) -> tupl
         apres = tableau[nuls[nuls < len(tableau) - 1] + 1]
         if not (np.isin(avant, (delimiteur[0], 10)).all() and np.isin(apres, (delimiteur[0], 10, 13)).all()):
             return None
-        saut_entre_guillemets = octets.count(b"\n") != sans.count(b"\n") or octets.count(b"\r") != sans.count(b"\r")
+    if b"\r" in sans:
+        retours = np.flatnonzero(tableau == 13)
+        if retours[-1] + 1 >= len(tableau) or (tableau[retours + 1] != 10).any():
+            return None  # a carriage return alone ends a line for the csv module
     fins = np.flatnonzero(tableau == 10)
-    retours = np.flatnonzero(tableau == 13)
-    if len(retours) and (retours[-1] + 1 >= len(tableau) or (tableau[retours + 1] != 10).any()):
-        return None  # a carriage return alone ends a line for the csv module
     if not sans.endswith(b"\n"):
         fins = np.append(fins, len(tableau))
-    delimiteurs = np.flatnonzero(tableau == delimiteur[0])
-    par_ligne = np.diff(np.searchsorted(delimiteurs, fins), prepend=0)
+    # Delimiters per line: how many of their positions fall before each line break.
+    par_ligne = np.diff(np.searchsorted(np.flatnonzero(tableau == delimiteur[0]), fins), prepend=0)
     if not (par_ligne == largeur - 1).all():
         return None
     return len(fins), saut_entre_guillemets
