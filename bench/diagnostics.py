@@ -344,7 +344,7 @@ def run(db: str, echelle: float, seed: int) -> None:
     print_table(rows)
     print(
         f"- {m['diagnostics']:,} diagnostics and {m['agregats']:,} aggregates written; "
-        f"{v['lignes']:,} inventory lines (simulated, one per device). "
+        f"{v['lignes']:,} inventory lines (simulated; one per device when this benchmark simulated them). "
         f"Database: {'PostgreSQL' if _est_postgres(db) else 'SQLite'} ({_sans_secret(db)}); "
         f"load average {m.get('charge', 0):.1f} at the recomputation, {os.getloadavg()[0]:.1f} at the end."
     )

@@ -648,10 +648,11 @@ def _ecrire_agregats(agregats: dict, maintenant: dt.datetime) -> None:
     colonnes = ("echelon", "code", "niveau", "synthese", "ventilations", "calcule_le")
     sql = f"INSERT INTO {table} ({', '.join(colonnes)}) VALUES ({', '.join(['%s'] * len(colonnes))})"  # noqa: S608
     quand = connection.ops.adapt_datetimefield_value(maintenant)
-    noms = engine.CHAMPS_SYNTHESE
+    # The sums as the compact JSON object of ``CHAMPS_SYNTHESE`` (integers): one format string, no dict built.
+    gabarit = "{" + ",".join(f'"{nom}":%d' for nom in engine.CHAMPS_SYNTHESE) + "}"
     dumps = json.JSONEncoder(separators=(",", ":")).encode
     lignes = [
-        (echelon, code, niveau, dumps(dict(zip(noms, vecteur, strict=True))), dumps(vent), quand)
+        (echelon, code, niveau, gabarit % tuple(vecteur), dumps(vent), quand)
         for (echelon, code, niveau), (vecteur, vent) in agregats.items()
     ]
     Agregat.objects.all().delete()
@@ -688,9 +689,11 @@ def recalculer_tout(*, ecrire: bool = True) -> Bilan:
     ctx = charger_contexte()
     maintenant = timezone.now()
     sto = stocks(ctx)
-    inventaires = {
-        row[0]: row for row in Inventaire.objects.values_list(*CHAMPS_INVENTAIRE).iterator(chunk_size=10_000)
-    }
+    # Read from the cursor (integers and booleans: no converter needed; SQLite's 0/1 serve as booleans).
+    sql, params = Inventaire.objects.values_list(*CHAMPS_INVENTAIRE).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inventaires = {row[0]: row for row in cursor.fetchall()}
     ips = _dernier_ips()
     etabs = list(Etablissement.objects.values(*CHAMPS_ETAB).order_by().iterator(chunk_size=10_000))
     quartiles = quartiles_ips(ips, {e["uai"]: e["niveau"] for e in etabs})
