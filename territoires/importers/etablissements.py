@@ -352,19 +352,23 @@ def lire_scolaire(
             if uai not in UAI_VALIDES:
                 uai = ctx.uai(uai)
             rentree = RENTREES.get(rentree) or ctx.rentree(rentree)
-            if uai is None or rentree is None or uai not in etablissements:
+            e = etablissements.get(uai) if uai is not None else None
+            if rentree is None or e is None:
                 continue  # figures of établissements outside the import are not parsed
-            brut = brut.upper()
-            ns = brut == "NS"
+            valeur = dixiemes.get(brut)
+            ns = False
+            if valeur is None:
+                brut = brut.upper()
+                ns = brut == "NS"
+                valeur = None if ns else decimal(brut, "ips")
             ips[(uai, rentree)] = [
-                None if ns else dixiemes.get(brut) or decimal(brut, "ips"),
+                valeur,
                 ns,
                 dixiemes.get(national) or decimal(national, "ips_national"),
                 dixiemes.get(academique) or decimal(academique, "ips_academique"),
                 dixiemes.get(departemental) or decimal(departemental, "ips_departemental"),
                 code,
             ]
-            e = etablissements[uai]
             if e["secteur"] == "prive" and secteur_de(secteur) == "prive_sous_contrat":
                 e["secteur"] = "prive_sous_contrat"
             if eleves:
