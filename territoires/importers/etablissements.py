@@ -31,6 +31,7 @@ The official export of "Adresse et géolocalisation des établissements" (``nume
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -377,9 +378,17 @@ def lire_scolaire(
                     effectifs[(uai, rentree, code)] = {"eleves": nombre, "classes": None, "_famille": "ips"}
 
     _choisir_effectifs(out)
+    # normalise_recherche works character by character, then splits on spaces: the text of "nom commune uai code
+    # postal" is the texts of its parts, joined; a commune's and a postcode's are computed once.
+    normalise_une_fois = lru_cache(maxsize=None)(normalise_recherche)
     for uai, e in out.etablissements.items():
-        commune = communes[e["commune_id"]]
-        e["recherche"] = normalise_recherche(f"{e['nom']} {commune['nom']} {uai} {e['code_postal']}")[:500]
+        parties = (
+            normalise_recherche(e["nom"]),
+            normalise_une_fois(communes[e["commune_id"]]["nom"]),
+            uai.lower(),  # a valid UAI: digits and a capital letter
+            normalise_une_fois(e["code_postal"]),
+        )
+        e["recherche"] = " ".join(filter(None, parties))[:500]
     for code, n in inconnues.items():
         out.avertissements.append(f"{code} : {n} établissements ignorés (commune absente du COG 2026)")
     return out
