@@ -1,4 +1,4 @@
-"""The whole national import, as `make setup` runs it (about 7 s on SQLite)."""
+"""The whole national import, as `make setup` runs it (about 5 s on SQLite: see bench/README.md)."""
 
 import io
 from pathlib import Path
