@@ -4,6 +4,9 @@ Column names are matched after normalisation (lower case, no accents, ``_`` for 
 table of aliases per family: the copies of the data folder and the official exports of data.education.gouv.fr
 (``;``-separated, lower-case field names) are read by the same code. Every problem is collected with the file name,
 the line and the column, so that the command reports all of them at once and writes nothing.
+
+A regular CSV file (whole quoted fields, the header's width on every line) is read by pandas' C parser, the wanted
+columns only; any other file by the ``csv`` module, which names its faulty lines. Both give a ``Table`` of columns.
 """
 
 import csv
