@@ -21,13 +21,11 @@ collectivité's from their stored diagnostics (a few hundred rows).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
@@ -348,20 +346,7 @@ def calculer_un(
 
 def _ecrire_diagnostics(lignes: list[tuple[Any, ...]]) -> None:
     """Upsert the rows (one statement per batch, on SQLite and PostgreSQL)."""
-    with _diagnostics_ecrits(lignes):
-        pass
-
-
-@contextlib.contextmanager
-def _diagnostics_ecrits(lignes: list[tuple[Any, ...]]) -> Iterator[None]:
-    """Upsert the rows; on PostgreSQL, the server runs the final upsert while the body of the ``with`` goes on
-    (the national aggregates are summed in Python meanwhile: the body must not use the database).
-
-    PostgreSQL: the rows are copied into a temporary table, then upserted by one statement, sent from a thread on the
-    same connection and transaction (psycopg releases the GIL while the server works); joined at the end of the body.
-    """
     if not lignes:
-        yield
         return
     table = connection.ops.quote_name(Diagnostic._meta.db_table)
     colonnes = ", ".join(connection.ops.quote_name(c) for c in COLONNES_DIAGNOSTIC)
@@ -375,42 +360,22 @@ def _diagnostics_ecrits(lignes: list[tuple[Any, ...]]) -> Iterator[None]:
     sql = f"INSERT INTO {table} ({colonnes}) VALUES ({marques}) ON CONFLICT (etablissement_id, version_id) DO UPDATE SET {maj}"  # noqa: E501, S608
     rang_date = COLONNES_DIAGNOSTIC.index("calcule_le")
     if _copie_possible(lignes):
+        # PostgreSQL: the rows are copied into a temporary table, then upserted by one statement.
         lot = connection.ops.quote_name("diagnostics_lot")
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"CREATE TEMPORARY TABLE {lot} AS SELECT {colonnes} FROM {table} WITH NO DATA")  # noqa: S608
-                _copier(cursor, lot, COLONNES_DIAGNOSTIC, lignes)
-            upsert = (
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {lot} AS SELECT {colonnes} FROM {table} WITH NO DATA")  # noqa: S608
+            _copier(cursor, lot, COLONNES_DIAGNOSTIC, lignes)
+            cursor.execute(
                 f"INSERT INTO {table} ({colonnes}) SELECT {colonnes} FROM {lot} "  # noqa: S608
                 f"ON CONFLICT (etablissement_id, version_id) DO UPDATE SET {maj}"
             )
-            brute = connection.connection  # the psycopg connection, in this transaction
-            erreurs: list[BaseException] = []
-
-            def ecrire() -> None:
-                try:
-                    with brute.cursor() as curseur:
-                        curseur.execute(upsert)
-                except BaseException as exc:  # re-raised in the caller's thread
-                    erreurs.append(exc)
-
-            fil = threading.Thread(target=ecrire, name="diagnostics-upsert")
-            fil.start()
-            try:
-                yield
-            finally:
-                fil.join()
-            if erreurs:
-                raise erreurs[0]
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE {lot}")
+            cursor.execute(f"DROP TABLE {lot}")
         return
     quand = connection.ops.adapt_datetimefield_value(lignes[0][rang_date])
     with connection.cursor() as cursor:
         for debut in range(0, len(lignes), TAILLE_LOT):
             lot = [(*ligne[:rang_date], quand, *ligne[rang_date + 1 :]) for ligne in lignes[debut : debut + TAILLE_LOT]]
             cursor.executemany(sql, lot)
-    yield
 
 
 # Below this many rows, plain multi-row statements; above, PostgreSQL's COPY.
@@ -739,13 +704,10 @@ def recalculer_tout(*, ecrire: bool = True) -> Bilan:
         calculs.append(calculer_un(ctx, etab, inventaires.get(uai), sto.get(uai), maintenant))
     lignes = [c.ligne for c in calculs if c.ligne is not None]
     histogrammes: Histogrammes = {}
-    if not ecrire:
-        agregats = calculer_agregats(calculs, quartiles, maintenant, histogrammes)
-    else:
+    agregats = calculer_agregats(calculs, quartiles, maintenant, histogrammes)
+    if ecrire:
         with transaction.atomic():
-            with _diagnostics_ecrits(lignes):
-                # Pure Python: on PostgreSQL the server upserts the diagnostics meanwhile.
-                agregats = calculer_agregats(calculs, quartiles, maintenant, histogrammes)
+            _ecrire_diagnostics(lignes)
             _ecrire_agregats(agregats, maintenant)
             _ecrire_histogrammes(histogrammes)
     return Bilan(len(etabs), len(lignes), len(agregats), time.perf_counter() - debut)
