@@ -288,7 +288,7 @@ def _importer(
         rapport.comptes["IPS"] = synchroniser(
             models.IPS,
             ("etablissement_id", "rentree"),
-            {cle: ips[cle] for cle in sorted(ips, key="".join)},
+            {cle: ips[cle] for cle in sorted(ips, key="".join)},  # type: ignore[arg-type]
             champs=CHAMPS_IPS,
         )
         annoncer("Collectivités compétentes")
