@@ -318,7 +318,7 @@ def run(db: str, echelle: float, seed: int) -> None:
             ""
             if m.get("postgres") or not m.get("baseline_cpu_s")
             else f"{m['complet_cpu_s'] / m['baseline_cpu_s']:.1f}×",
-            "(load-independent on SQLite)",
+            "(less load-dependent on SQLite)",
             "",
         ),
         Row(
