@@ -19,7 +19,7 @@ Figures (each in a fresh process, so the peak RSS is the recomputation's own):
   versions and every territorial aggregate, written; target ≤ 10 s;
 - baseline: one hand-written SQL aggregate over the same tables (lines joined to établissements,
   summed per département and item), same process, after the recomputation; target ratio ≤ 3×; both also in CPU
-  time of the process (on SQLite the queries run in process: that ratio does not depend on the machine's load);
+  time of the process (on SQLite the queries run in process: that ratio depends much less on the load);
 - one établissement after an inventory edit (``recalculer_etablissement``, including its
   aggregates): median and maximum of 30 établissements; target ≤ 50 ms;
 - the national dashboard ``/diagnostics/``: 30 requests with Django's test client, in process, after one warm-up;
