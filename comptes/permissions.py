@@ -81,6 +81,21 @@ def scope_of(user: Any) -> Scope:
     return scope
 
 
+def acts_for_collectivite(user: Any, collectivite_id: int | None) -> bool:
+    """``collectivite_id in scope_of(user).collectivites``, asked with one EXISTS query instead of reading every
+    membership (an agent may hold hundreds); the scope already read is used when the user carries it."""
+    if collectivite_id is None or user is None or not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, "_socle_scope", None)
+    if cached is not None:
+        return collectivite_id in cached.collectivites
+    return user.memberships.filter(
+        role=Role.AGENT_COLLECTIVITE,
+        organisation__type=ROLE_ORGANISATION[Role.AGENT_COLLECTIVITE],
+        organisation__collectivite_id=collectivite_id,
+    ).exists()
+
+
 def abilities_for_etablissement(user: Any, etablissement: "Etablissement") -> dict[str, bool]:
     scope = scope_of(user)
     edit = (

@@ -104,3 +104,25 @@ def test_a_logged_in_person_without_membership_reads_like_the_public(monde):
     nobody = UserFactory(username="inconnu")
     assert monde.ecole_a.get_abilities(nobody) == {"view": True, "edit": False, "view_history": False}
     assert not any(v for k, v in monde.commune_a.get_abilities(nobody).items() if k != "view")
+
+
+def test_acts_for_collectivite_agrees_with_the_scope_for_every_role(monde):
+    # The one-query check of the deposit API must grant exactly what scope_of grants.
+    from comptes.permissions import acts_for_collectivite, scope_of
+
+    commune = Organisation.objects.get(collectivite=monde.commune_b)
+    association = Organisation.objects.create(nom="Fédération Y", type=TypeOrganisation.ASSOCIATION)
+    inactif = member_of(Organisation.objects.get(collectivite=monde.commune_a), Role.AGENT_COLLECTIVITE)
+    inactif.is_active = False
+    inactif.save()
+    users = [*monde.users.values(), member_of(commune, Role.DNE), member_of(association, Role.AGENT_COLLECTIVITE)]
+    users += [inactif, UserFactory(username="sans-rattachement")]
+    collectivites = [monde.commune_a, monde.commune_b, monde.departement]
+    for user in users:
+        user = user or AnonymousUser()
+        attendu = {c.pk for c in collectivites if c.pk in scope_of(user).collectivites}
+        if hasattr(user, "_socle_scope"):
+            del user._socle_scope  # the query itself, not the cached scope
+        assert {c.pk for c in collectivites if acts_for_collectivite(user, c.pk)} == attendu
+    assert acts_for_collectivite(monde.users["agent_commune_a"], monde.commune_a.pk)
+    assert not acts_for_collectivite(monde.users["agent_commune_a"], monde.commune_b.pk)
