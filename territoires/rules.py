@@ -51,9 +51,14 @@ UAI_LETTRES = "ABCDEFGHJKLMNPRSTUVWXYZ"
 _UAI_RE = re.compile(r"^[0-9]{7}[A-Z]$")
 
 
+def _chiffres_ascii(texte: str) -> bool:
+    # str.isdigit() accepts « ² » or « ٣ », which int() then rejects or misreads.
+    return texte.isascii() and texte.isdigit()
+
+
 def lettre_cle_uai(sept_premiers: str) -> str:
     """The check letter of a UAI from its 7 first characters (digits)."""
-    if len(sept_premiers) != 7 or not sept_premiers.isdigit():
+    if len(sept_premiers) != 7 or not _chiffres_ascii(sept_premiers):
         raise ValueError("sept chiffres attendus")
     return UAI_LETTRES[int(sept_premiers) % 23]
 
@@ -89,7 +94,7 @@ def normalise_code_departement(code: str) -> str:
     code = code.strip().upper()
     if len(code) == 3 and code.startswith("0"):
         code = code[1:]
-    if len(code) == 1 and code.isdigit():
+    if len(code) == 1 and _chiffres_ascii(code):
         code = "0" + code
     return code
 
@@ -114,7 +119,7 @@ _ARRONDISSEMENTS: tuple[tuple[int, int, str], ...] = (
 
 def commune_de_rattachement(code_commune: str) -> str:
     """The commune of a Paris, Lyon or Marseille arrondissement (``75115`` → ``75056``); other codes are unchanged."""
-    if code_commune.isdigit():
+    if _chiffres_ascii(code_commune):
         numero = int(code_commune)
         for debut, fin, parente in _ARRONDISSEMENTS:
             if debut <= numero <= fin:
@@ -127,7 +132,7 @@ def commune_de_rattachement(code_commune: str) -> str:
 
 def luhn_valide(chiffres: str) -> bool:
     """The Luhn checksum of a string of digits."""
-    if not chiffres.isdigit():
+    if not _chiffres_ascii(chiffres):
         return False
     total = 0
     for position, caractere in enumerate(reversed(chiffres)):

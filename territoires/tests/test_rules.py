@@ -115,6 +115,19 @@ def test_exactly_one_luhn_key_completes_eight_digits(huit):
     assert len(valides) == 1
 
 
+@given(st.text(max_size=10))
+def test_identifier_checks_answer_false_to_any_text_never_raise(texte):
+    assert rules.siren_valide(texte) in (True, False)
+    assert rules.uai_valide(texte) in (True, False)
+    assert rules.commune_de_rattachement(texte) in (texte, "75056", "69123", "13055")
+
+
+@pytest.mark.parametrize("texte", ["21750001²", "２１７５０００１６", "2175000١6", "0350122²"])
+def test_non_ascii_digits_are_not_identifiers(texte):
+    assert not rules.siren_valide(texte)
+    assert not rules.uai_valide(texte)
+
+
 @pytest.mark.parametrize(
     ("code", "parente"), [("75115", "75056"), ("69381", "69123"), ("13216", "13055"), ("35238", "35238")]
 )
