@@ -22,7 +22,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from comptes.permissions import scope_of
+from comptes.permissions import acts_for_collectivite
 from territoires.models import Collectivite, Etablissement
 
 from . import rules, selectors, services
@@ -349,7 +349,7 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         entree = DepotSerializer(data=request.data)
         entree.is_valid(raise_exception=True)
         donnees = entree.validated_data
-        if donnees["collectivite"] not in scope_of(request.user).collectivites:
+        if not acts_for_collectivite(request.user, donnees["collectivite"]):
             raise PermissionDenied("Vous n'agissez pas pour cette collectivité.")
         collectivite = Collectivite.objects.select_related("commune__departement", "departement").get(
             pk=donnees["collectivite"]

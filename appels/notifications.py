@@ -8,28 +8,42 @@ the circonscriptions of its schools and their directeurs — not the person who 
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from comptes.models import Membership, Role
 
-from .models import Dossier, EtatDossier
+from .models import Dossier, EtatDossier, Projet
 
 PREFIXE_CODE = "appels.dossier."
 
 
+def ids_personnes_concernees(dossier: Dossier) -> list[int]:
+    """The ids of the active users concerned by ``dossier`` (collectivité, académie, IEN of the circonscriptions
+    of its schools, directeurs of its schools), in one query: the schools are a subquery on its projets."""
+    projets = Projet.objects.filter(dossier_id=dossier.pk)
+    return list(
+        Membership.objects.filter(
+            Q(role=Role.AGENT_COLLECTIVITE, organisation__collectivite_id=dossier.collectivite_id)
+            | Q(role=Role.INSTRUCTEUR, organisation__academie_id=dossier.academie_id)
+            | Q(
+                role=Role.INSPECTEUR,
+                organisation__circonscription_id__in=projets.filter(
+                    etablissement__circonscription_id__isnull=False
+                ).values("etablissement__circonscription_id"),
+            )
+            | Q(role=Role.DIRECTEUR, organisation__etablissement_id__in=projets.values("etablissement_id")),
+            user__is_active=True,
+        )
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
 def personnes_concernees(dossier: Dossier) -> list[Any]:
     """The users concerned by ``dossier``: collectivité, académie, IEN and directeurs of its schools."""
-    projets = list(dossier.projets.select_related("etablissement"))
-    circonscriptions = {p.etablissement.circonscription_id for p in projets if p.etablissement.circonscription_id}
-    ecoles = {p.etablissement_id for p in projets}
-    rattachements = Membership.objects.filter(
-        Q(role=Role.AGENT_COLLECTIVITE, organisation__collectivite_id=dossier.collectivite_id)
-        | Q(role=Role.INSTRUCTEUR, organisation__academie_id=dossier.academie_id)
-        | Q(role=Role.INSPECTEUR, organisation__circonscription_id__in=circonscriptions)
-        | Q(role=Role.DIRECTEUR, organisation__etablissement_id__in=ecoles)
-    ).select_related("user")
-    personnes = {m.user_id: m.user for m in rattachements if m.user.is_active}
-    return [personnes[pk] for pk in sorted(personnes)]
+    return list(get_user_model().objects.filter(pk__in=ids_personnes_concernees(dossier)).order_by("pk"))
 
 
 def texte_transition(dossier: Dossier, transition: str) -> str:
@@ -48,12 +62,12 @@ def notifier_transition(*, dossier: Dossier, transition: str, acteur: Any = None
 
     acteur_id = getattr(acteur, "pk", None)
     texte = texte_transition(dossier, transition)
+    code, lien = f"{PREFIXE_CODE}{transition}", dossier.get_absolute_url()
     notifications = [
-        Notification(
-            destinataire=personne, code=f"{PREFIXE_CODE}{transition}", texte=texte, lien=dossier.get_absolute_url()
-        )
-        for personne in personnes_concernees(dossier)
-        if personne.pk != acteur_id
+        Notification(destinataire_id=pk, code=code, texte=texte, lien=lien)
+        for pk in ids_personnes_concernees(dossier)
+        if pk != acteur_id
     ]
-    Notification.objects.bulk_create(notifications)
+    if notifications:
+        Notification.objects.bulk_create(notifications)
     return len(notifications)

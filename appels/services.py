@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from core.audit import log_action
+from core.audit import log_action, log_actions
 from territoires.models import Academie, Collectivite, Etablissement
 
 from . import rules, selectors
@@ -994,7 +994,6 @@ def dossier_deposer_en_une_fois(
             if gagnant is None:
                 raise
             return Depot(gagnant, False, _uais_du_dossier(gagnant))
-        log_action(dossier, "appels.dossier.cree", actor=acteur, data={"revision": revision.numero})
         crees = Projet.objects.bulk_create(
             Projet(
                 dossier=dossier,
@@ -1009,27 +1008,29 @@ def dossier_deposer_en_une_fois(
             for ligne in lu.lignes:
                 ligne.projet = projet
         LigneDepense.objects.bulk_create(ligne for lu in lus for ligne in lu.lignes)
-        for lu in lus:
-            log_action(
-                dossier,
-                "appels.projet.enregistre",
-                actor=acteur,
-                data={"etablissement": lu.ecole["uai"], "lignes": len(lu.lignes), "cree": True},
-            )
         piece = Piece(dossier=dossier, code="devis", nom=(devis.name or "devis.pdf")[:255], taille=devis.size)
         piece.fichier.save(piece.nom, devis, save=False)
         piece.save()
-        log_action(dossier, "appels.piece.ajoutee", actor=acteur, data={"code": "devis", "nom": piece.nom})
-        log_action(
-            dossier,
-            f"appels.dossier.{E.DEPOSE}",
+        # The audit entries of each step (the same as the pages' services write), in one INSERT.
+        log_actions(
+            [
+                (dossier, "appels.dossier.cree", {"revision": revision.numero}),
+                *(
+                    (
+                        dossier,
+                        "appels.projet.enregistre",
+                        {"etablissement": lu.ecole["uai"], "lignes": len(lu.lignes), "cree": True},
+                    )
+                    for lu in lus
+                ),
+                (dossier, "appels.piece.ajoutee", {"code": "devis", "nom": piece.nom}),
+                (
+                    dossier,
+                    f"appels.dossier.{E.DEPOSE}",
+                    {"de": E.BROUILLON, "vers": E.DEPOSE, "montant_demande": str(calcul.subvention), "vague": vague},
+                ),
+            ],
             actor=acteur,
-            data={
-                "de": E.BROUILLON,
-                "vers": E.DEPOSE,
-                "montant_demande": str(calcul.subvention),
-                "vague": vague,
-            },
         )
         transaction.on_commit(
             lambda: dossier_transition.send(sender=Dossier, dossier=dossier, transition=E.DEPOSE, acteur=acteur)

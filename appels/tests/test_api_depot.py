@@ -17,7 +17,16 @@ from comite.models import Notification
 from core.audit import history_of
 from core.models import AuditEntry
 
-from .factories import PDF, agent_de, appel_ouvert, circonscription, commune_avec_ecoles, ien_de
+from .factories import (
+    PDF,
+    agent_de,
+    appel_ouvert,
+    circonscription,
+    commune_avec_ecoles,
+    directeur_de,
+    ien_de,
+    instructeur_de,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +132,41 @@ def test_the_deposit_is_the_same_dossier_as_filed_step_by_step(client, monde, dj
     )  # fmt: skip
     assert {e.actor for e in history_of(dossier)} == {agent}
     assert Notification.objects.filter(destinataire=ien, code="appels.dossier.depose").count() == 1
+
+
+def test_a_deposit_notifies_the_people_concerned_and_audits_each_step_in_order(
+    client, monde, django_capture_on_commit_callbacks
+):
+    appel, collectivite, ecoles, agent = monde
+    collegue, instructeur = agent_de(collectivite), instructeur_de(collectivite.commune.departement.academie)
+    ien, directeur = ien_de(ecoles[0].circonscription), directeur_de(ecoles[0])
+    parti = directeur_de(ecoles[1])
+    parti.is_active = False
+    parti.save()
+    ailleurs = directeur_de(commune_avec_ecoles()[1][0])
+    client.force_login(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        reponse = client.post(
+            f"/api/v1/appels/{appel.code}/depots/", _depot(collectivite, ecoles), content_type="application/json"
+        )
+    assert reponse.status_code == 201, reponse.content
+    dossier = Dossier.objects.get()
+    notifiees = Notification.objects.filter(code="appels.dossier.depose")
+    assert sorted(n.destinataire_id for n in notifiees) == sorted(p.pk for p in (collegue, instructeur, ien, directeur))
+    assert {n.lien for n in notifiees} == {f"/appels/dossiers/{dossier.pk}/"}
+    assert all(n.texte.endswith("déposé") for n in notifiees)
+    assert not Notification.objects.filter(destinataire__in=[agent, parti, ailleurs]).exists()
+    journal = list(reversed(history_of(dossier)))
+    assert [(e.action, e.data) for e in journal] == [
+        ("appels.dossier.cree", {"revision": dossier.revision.numero}),
+        *(("appels.projet.enregistre", {"etablissement": e.uai, "lignes": 1, "cree": True}) for e in ecoles),
+        ("appels.piece.ajoutee", {"code": "devis", "nom": "devis.pdf"}),
+        (
+            "appels.dossier.depose",
+            {"de": "brouillon", "vers": "depose", "montant_demande": "11200.00", "vague": dossier.vague},
+        ),
+    ]
+    assert {(e.actor, e.object_repr) for e in journal} == {(agent, str(dossier))}
 
 
 def test_a_deposit_takes_a_bounded_number_of_queries(client, monde, django_assert_max_num_queries):
