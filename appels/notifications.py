@@ -9,9 +9,10 @@ the circonscriptions of its schools and their directeurs — not the person who 
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db import connection
 
-from comptes.models import Membership, Role
+from comptes.models import Membership, Organisation, Role
+from territoires.models import Etablissement
 
 from .models import Dossier, EtatDossier, Projet
 
@@ -19,26 +20,38 @@ PREFIXE_CODE = "appels.dossier."
 
 
 def ids_personnes_concernees(dossier: Dossier) -> list[int]:
-    """The ids of the active users concerned by ``dossier`` (collectivité, académie, IEN of the circonscriptions
-    of its schools, directeurs of its schools), in one query: the schools are a subquery on its projets."""
-    projets = Projet.objects.filter(dossier_id=dossier.pk)
-    return list(
-        Membership.objects.filter(
-            Q(role=Role.AGENT_COLLECTIVITE, organisation__collectivite_id=dossier.collectivite_id)
-            | Q(role=Role.INSTRUCTEUR, organisation__academie_id=dossier.academie_id)
-            | Q(
-                role=Role.INSPECTEUR,
-                organisation__circonscription_id__in=projets.filter(
-                    etablissement__circonscription_id__isnull=False
-                ).values("etablissement__circonscription_id"),
-            )
-            | Q(role=Role.DIRECTEUR, organisation__etablissement_id__in=projets.values("etablissement_id")),
-            user__is_active=True,
+    """The ids of the active users concerned by ``dossier`` (agents of its collectivité, instructeurs of its
+    académie, IEN of the circonscriptions of its schools, directeurs of its schools), in one query.
+
+    Written in SQL (portable: SQLite and PostgreSQL) because it runs after every transition, deposits of the
+    deadline surge included, and building the same query through the ORM cost more than running it.
+    """
+    m, o = Membership._meta.db_table, Organisation._meta.db_table
+    u, p, e = get_user_model()._meta.db_table, Projet._meta.db_table, Etablissement._meta.db_table
+    sql = f"""
+        SELECT DISTINCT m.user_id FROM {m} m
+        JOIN {o} o ON o.id = m.organisation_id
+        JOIN {u} u ON u.id = m.user_id
+        WHERE u.is_active = %s AND (
+            (m.role = %s AND o.collectivite_id = %s)
+            OR (m.role = %s AND o.academie_id = %s)
+            OR (m.role = %s AND o.circonscription_id IN (
+                SELECT e.circonscription_id FROM {p} p JOIN {e} e ON e.uai = p.etablissement_id
+                WHERE p.dossier_id = %s AND e.circonscription_id IS NOT NULL))
+            OR (m.role = %s AND o.etablissement_id IN (SELECT p.etablissement_id FROM {p} p WHERE p.dossier_id = %s))
         )
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+        ORDER BY m.user_id
+    """  # noqa: S608 (table names from the models; every value is a parameter)
+    parametres = [
+        True,
+        Role.AGENT_COLLECTIVITE.value, dossier.collectivite_id,
+        Role.INSTRUCTEUR.value, dossier.academie_id,
+        Role.INSPECTEUR.value, dossier.pk,
+        Role.DIRECTEUR.value, dossier.pk,
+    ]  # fmt: skip
+    with connection.cursor() as curseur:
+        curseur.execute(sql, parametres)
+        return [ligne[0] for ligne in curseur.fetchall()]
 
 
 def personnes_concernees(dossier: Dossier) -> list[Any]:
