@@ -1,6 +1,9 @@
 """Writing desired rows in bulk: one read per model, then bulk_create / bulk_update of what differs."""
 
-from collections.abc import Collection, Hashable, Iterable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter, methodcaller
@@ -10,6 +13,91 @@ from django.db import connection, models
 from django.utils import timezone
 
 TAILLE_LOT = 1000
+
+
+class Ecrivain:
+    """The one thread that runs every statement of an import into an empty SQLite database, in the transaction of
+    the main thread, on its connection (Django opens it with ``check_same_thread=False``).
+
+    sqlite3 releases the GIL while SQLite inserts a row: the main thread parses, checks and prepares the next
+    tables meanwhile. The main thread never touches the database while jobs are pending (``attendre`` before any
+    read). The first failing job stops the writer: the following jobs are skipped and ``attendre`` raises its
+    exception in the main thread, whose transaction then rolls everything back.
+    """
+
+    def __init__(self, brute: Any) -> None:
+        self._brute = brute
+        self._travaux: queue.Queue[Callable[[Any], None] | None] = queue.Queue()
+        self._erreur: BaseException | None = None
+        self._fil = threading.Thread(target=self._boucle, name="import-territoires-ecriture", daemon=True)
+        self._fil.start()
+
+    def _boucle(self) -> None:
+        while True:
+            travail = self._travaux.get()
+            try:
+                if travail is None:
+                    return
+                if self._erreur is None:
+                    travail(self._brute)
+            except BaseException as exc:  # re-raised in the main thread by attendre()
+                self._erreur = exc
+            finally:
+                self._travaux.task_done()
+
+    def soumettre(self, travail: Callable[[Any], None]) -> None:
+        if self._erreur is not None:
+            self.attendre()
+        self._travaux.put(travail)
+
+    def attendre(self) -> None:
+        """Wait until every job submitted is done; raise the writer's error, if any."""
+        self._travaux.join()
+        if self._erreur is not None:
+            raise self._erreur
+
+    def fermer(self) -> None:
+        """Stop the thread once the jobs already submitted are done (or skipped, after an error)."""
+        self._erreur = self._erreur or _Arret()
+        self._travaux.put(None)
+        self._fil.join()
+
+
+class _Arret(Exception):
+    """Set by ``fermer``: the jobs still queued are skipped."""
+
+
+_ecrivain: Ecrivain | None = None
+
+
+@contextmanager
+def ecriture_parallele() -> Iterator[None]:
+    """Within the block, the inserts of ``synchroniser`` (SQLite only) run in a writer thread (see ``Ecrivain``);
+    at its end every write is done (or its error raised). Use it inside the transaction of the writes."""
+    global _ecrivain
+    connection.ensure_connection()
+    ecrivain = Ecrivain(connection.connection)
+    _ecrivain = ecrivain
+    try:
+        yield
+        ecrivain.attendre()
+    finally:
+        _ecrivain = None
+        ecrivain.fermer()
+
+
+def soumettre_sql(sql: str, lignes: list[Sequence[Any]]) -> None:
+    """``executemany(sql, lignes)`` (``?`` parameters) in the writer thread of ``ecriture_parallele``."""
+    if _ecrivain is None:
+        raise RuntimeError("soumettre_sql hors de ecriture_parallele")
+    if lignes:
+        _ecrivain.soumettre(lambda brute: brute.executemany(sql, lignes))
+
+
+def attendre_ecritures() -> None:
+    """Before the main thread reads or writes the database: wait for the writer thread, if any."""
+    if _ecrivain is not None:
+        _ecrivain.attendre()
 
 
 @dataclass
@@ -30,12 +118,14 @@ def synchroniser(
     champs: Sequence[str] | None = None,
     ignorer: Collection[Hashable] = (),
     filtre: dict[str, Any] | None = None,
+    vide: bool = False,
 ) -> Compte:
     """Make the rows of ``model`` match ``desire`` (natural key → field values); other rows are left alone.
 
     ``cles`` are the fields of the natural key (one field: the key is its value; several: a tuple). Keys in
     ``ignorer`` are neither created nor updated (e.g. competences transferred by a user). The values are dicts
     (field → value), or, with ``champs``, sequences of the values of these fields (no dict per row: the IPS).
+    ``vide``: the caller knows the table is empty (no read of its rows: nothing waits for the writer thread).
     """
     compte = Compte()
     if not desire:
@@ -44,10 +134,12 @@ def synchroniser(
     champs = list(champs) if champs is not None else list(next(iter(desire.values())).keys())  # type: ignore[union-attr]
     a_dater = any(f.name == "modifie_le" for f in model._meta.concrete_fields)
     existants: dict[Hashable, dict[str, Any]] = {}
-    qs = model._default_manager.filter(**(filtre or {})).values("pk", *cles, *champs)
-    for row in qs.iterator(chunk_size=5000):
-        cle = row[cles[0]] if len(cles) == 1 else tuple(row[c] for c in cles)
-        existants[cle] = row
+    if not vide:
+        attendre_ecritures()
+        qs = model._default_manager.filter(**(filtre or {})).values("pk", *cles, *champs)
+        for row in qs.iterator(chunk_size=5000):
+            cle = row[cles[0]] if len(cles) == 1 else tuple(row[c] for c in cles)
+            existants[cle] = row
     maintenant = timezone.now()
     cles_a_creer: list[Hashable] = []
     a_creer: list[Any] = []
@@ -79,10 +171,11 @@ def synchroniser(
             cles,
             cles_a_creer,
             a_creer,
-            table_vide=not existants and not filtre,
+            table_vide=vide or (not existants and not filtre),
             ordre=champs if en_tuples else None,
         )
     if a_modifier:
+        attendre_ecritures()
         model._default_manager.bulk_update(
             a_modifier, [*champs, *(["modifie_le"] if a_dater else [])], batch_size=TAILLE_LOT // 4
         )
@@ -144,11 +237,10 @@ def inserer(
                 a_preparer.append((i, float))
     table = connection.ops.quote_name(model._meta.db_table)
     noms = ", ".join(connection.ops.quote_name(f.column) for f in champs)
-    sql = f"INSERT INTO {table} ({noms}) VALUES ({', '.join(['%s'] * len(champs))})"  # noqa: S608
     attributs = [a for a, _ in specs]
     defauts = [d for _, d in specs]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             # COPY is several times faster than INSERT on PostgreSQL; psycopg adapts the Python values.
             with cursor.cursor.copy(f"COPY {table} ({noms}) FROM STDIN") as copie:
                 for cle, ligne in zip(valeurs_cles, valeurs, strict=True):
@@ -160,36 +252,58 @@ def inserer(
                 # scan it whole for each deferred foreign-key check at the commit: minutes for 300,000 rows.
                 # ANALYZE counts the rows this transaction inserted.
                 cursor.execute(f"ANALYZE {table}")
-            return
-        index_differes: list[str] = []
-        if table_vide and len(valeurs) >= 10_000:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                [model._meta.db_table],
-            )
-            for nom_index, sql_index in cursor.fetchall():
-                if not sql_index.upper().startswith("CREATE UNIQUE"):
-                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(nom_index)}")
-                    index_differes.append(sql_index)
-        # Column by column (C-level maps and transpositions), then one executemany over the rows zipped together.
-        n = len(valeurs)
-        colonnes: list[Iterable[Any]] = [valeurs_cles] if len(cles) == 1 else list(zip(*valeurs_cles, strict=True))  # type: ignore[arg-type]
-        if ordre is not None:
-            transposees = dict(zip(ordre, zip(*valeurs, strict=True), strict=True))
+        return
+    # Column by column (C-level maps and transpositions), then one executemany over the rows zipped together.
+    n = len(valeurs)
+    colonnes: list[Iterable[Any]] = [valeurs_cles] if len(cles) == 1 else list(zip(*valeurs_cles, strict=True))  # type: ignore[arg-type]
+    if ordre is not None:
+        transposees = dict(zip(ordre, zip(*valeurs, strict=True), strict=True))
+    else:
+        transposees = _transposer(valeurs, [a for a, _ in specs if a in valeurs[0]])
+    for attribut, defaut in specs:
+        if attribut in transposees:
+            colonnes.append(transposees[attribut])
+        elif attribut == "\0maintenant" or ordre is not None:
+            colonnes.append(repeat(defaut, n))
         else:
-            transposees = _transposer(valeurs, [a for a, _ in specs if a in valeurs[0]])
-        for attribut, defaut in specs:
-            if attribut in transposees:
-                colonnes.append(transposees[attribut])
-            elif attribut == "\0maintenant" or ordre is not None:
-                colonnes.append(repeat(defaut, n))
-            else:
-                colonnes.append(list(map(methodcaller("get", attribut, defaut), valeurs)))
-        for i, prep in a_preparer:
-            if prep is float:
-                colonnes[i] = [None if v is None else float(v) for v in colonnes[i]]
-            else:
-                colonnes[i] = [None if v is None else prep.get_db_prep_save(v, connection) for v in colonnes[i]]
-        cursor.executemany(sql, zip(*colonnes, strict=False))
-        for sql_index in index_differes:
-            cursor.execute(sql_index)
+            colonnes.append(list(map(methodcaller("get", attribut, defaut), valeurs)))
+    for i, prep in a_preparer:
+        if prep is float:
+            colonnes[i] = [None if v is None else float(v) for v in colonnes[i]]
+        else:
+            colonnes[i] = [None if v is None else prep.get_db_prep_save(v, connection) for v in colonnes[i]]
+    sql = f"INSERT INTO {table} ({noms}) VALUES ({', '.join(['?'] * len(champs))})"  # noqa: S608
+    travail = _insertion_sqlite(
+        model._meta.db_table, sql, zip(*colonnes, strict=False), differer_index=table_vide and n >= 10_000
+    )
+    if _ecrivain is not None:
+        _ecrivain.soumettre(travail)
+    else:
+        connection.ensure_connection()
+        travail(connection.connection)
+
+
+def _insertion_sqlite(table: str, sql: str, lignes: Iterable[Sequence[Any]], *, differer_index: bool) -> Callable:
+    """The job inserting ``lignes`` on a raw sqlite3 connection (in the writer thread, or at once)."""
+
+    def travail(brute: Any) -> None:
+        cursor = brute.cursor()
+        try:
+            index_differes: list[str] = []
+            if differer_index:
+                # Plain (not unique) indexes of a table that was empty are built after its inserts, one sort each.
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                    [table],
+                )
+                for nom_index, sql_index in cursor.fetchall():
+                    if not sql_index.upper().startswith("CREATE UNIQUE"):
+                        cursor.execute(f'DROP INDEX "{nom_index}"')
+                        index_differes.append(sql_index)
+            cursor.executemany(sql, lignes)
+            for sql_index in index_differes:
+                cursor.execute(sql_index)
+        finally:
+            cursor.close()
+
+    return travail

@@ -6,7 +6,7 @@ import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from territoires.rules import resoudre_competence
 
 from . import collectivites as collectivites_module
 from .decoupage import lire_referentiel
-from .ecriture import Compte, synchroniser
+from .ecriture import Compte, attendre_ecritures, ecriture_parallele, soumettre_sql, synchroniser
 from .etablissements import CHAMPS_IPS, codes, lire_scolaire
 from .readers import ErreurImport, Erreurs
 from .registry import DATASETS, Dataset
@@ -164,145 +164,230 @@ def _importer(
             rapport.inchange = True
             return rapport
 
-    # 1. Read and check everything; nothing is written before every file is known good.
+    # 1. Read and check the territories; nothing is written if a file is bad.
     erreurs = Erreurs()
     annoncer("Lecture des territoires")
     ref = lire_referentiel(chemins, erreurs)
     erreurs.lever()
-    annoncer("Lecture des établissements, effectifs et IPS")
     familles = {d.code: d.famille for d in datasets}
-    scolaire = lire_scolaire(chemins, familles, ref, departements, erreurs)
-    erreurs.lever()
-    rapport.avertissements += scolaire.avertissements
-    annoncer("Collectivités et compétences")
     coll = collectivites_module.construire(ref)
 
-    # 2. Write, all or nothing.
+    # 2. Write, all or nothing: the school files are read and checked while the territories are written (a bad file
+    # rolls everything back).
     with transaction.atomic():
+        # Into an empty SQLite database, a writer thread runs the inserts while this thread reads the next files
+        # and prepares the next tables (see ecriture.Ecrivain); the tables are known empty: no read of their rows.
+        frais = connection.vendor == "sqlite" and not any(m.objects.exists() for m in _MODELES_ECRITS)
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB: the indexes of 300,000 new rows stay in memory
-        annoncer("Écriture des sources")
-        maintenant = timezone.now()
-        sources = {
-            d.code: {
-                "titre": d.titre,
-                "producteur": d.producteur,
-                "licence": d.licence,
-                "url": d.url_effective or d.url,
-                "millesime": d.millesime,
-                "fichier": chemins[d.code].name,
-                "empreinte": empreintes[d.code],
-                "perimetre": _perimetre(d, departements),
-            }
-            for d in datasets
-        }
-        rapport.comptes["Sources"] = synchroniser(models.DataSource, ("code",), sources)  # type: ignore[arg-type]
-        models.DataSource.objects.filter(code__in=list(sources)).update(importe_le=maintenant)
-        source_ids = dict(models.DataSource.objects.values_list("code", "pk"))
+        with ecriture_parallele() if frais else nullcontext():
+            _ecrire(chemins, datasets, empreintes, departements, ref, coll, familles, erreurs, rapport, frais, annoncer)
+    return rapport
 
-        annoncer("Écriture des régions, académies, départements")
-        rapport.comptes["Régions"] = synchroniser(models.Region, ("code",), ref.regions)  # type: ignore[arg-type]
-        rapport.comptes["Académies"] = synchroniser(models.Academie, ("code",), ref.academies)  # type: ignore[arg-type]
-        rapport.comptes["Départements"] = synchroniser(models.Departement, ("code",), ref.departements)  # type: ignore[arg-type]
-        annoncer("Écriture des EPCI et des communes")
-        rapport.comptes["EPCI"] = synchroniser(models.EPCI, ("siren",), ref.epci)  # type: ignore[arg-type]
-        rapport.comptes["Communes"] = synchroniser(models.Commune, ("code_insee",), ref.communes)  # type: ignore[arg-type]
-        annoncer("Écriture des collectivités et des compétences")
-        # A SIREN or a territory moving to another collectivité (e.g. a special statute taking over, after an edit of
-        # collectivites_particulieres.json) is released first: they are unique.
+
+# Every model the import writes: a SQLite database where they are all empty takes the path of the writer thread.
+_MODELES_ECRITS = (
+    models.DataSource,
+    models.Region,
+    models.Academie,
+    models.Departement,
+    models.EPCI,
+    models.Commune,
+    models.Collectivite,
+    models.Competence,
+    models.Circonscription,
+    models.Etablissement,
+    models.Effectif,
+    models.IPS,
+)
+
+
+def _ecrire(
+    chemins: dict[str, Path],
+    datasets: list[Dataset],
+    empreintes: dict[str, str],
+    departements: set[str] | None,
+    ref: Any,
+    coll: Any,
+    familles: dict[str, str],
+    erreurs: Erreurs,
+    rapport: Rapport,
+    frais: bool,
+    annoncer: Etape,
+) -> None:
+    """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite), the writes
+    run in the writer thread and every read of the database waits for it first (``attendre_ecritures``)."""
+    annoncer("Écriture des sources")
+    maintenant = timezone.now()
+    sources = {
+        d.code: {
+            "titre": d.titre,
+            "producteur": d.producteur,
+            "licence": d.licence,
+            "url": d.url_effective or d.url,
+            "millesime": d.millesime,
+            "fichier": chemins[d.code].name,
+            "empreinte": empreintes[d.code],
+            "perimetre": _perimetre(d, departements),
+            # Created with their import date (an empty table), else updated below.
+            **({"importe_le": maintenant} if frais else {}),
+        }
+        for d in datasets
+    }
+    rapport.comptes["Sources"] = synchroniser(models.DataSource, ("code",), sources, vide=frais)  # type: ignore[arg-type]
+    if not frais:
+        models.DataSource.objects.filter(code__in=list(sources)).update(importe_le=maintenant)
+
+    annoncer("Écriture des régions et des académies")
+    rapport.comptes["Régions"] = synchroniser(models.Region, ("code",), ref.regions, vide=frais)  # type: ignore[arg-type]
+    rapport.comptes["Académies"] = synchroniser(models.Academie, ("code",), ref.academies, vide=frais)  # type: ignore[arg-type]
+    sans_academie = [code for code, d in ref.departements.items() if d["academie_id"] is None]
+    if frais:
+        # Before the communes that refer to them (a deferred foreign key whose parent comes later costs a scan of
+        # its children per parent row); the académies the Ministry's directory gives are set after the school files.
+        rapport.comptes["Départements"] = synchroniser(
+            models.Departement,
+            ("code",),
+            {code: dict(d) for code, d in ref.departements.items()},  # type: ignore[arg-type]
+            vide=frais,
+        )
+    annoncer("Écriture des EPCI et des communes")
+    rapport.comptes["EPCI"] = synchroniser(models.EPCI, ("siren",), ref.epci, vide=frais)  # type: ignore[arg-type]
+    rapport.comptes["Communes"] = synchroniser(models.Commune, ("code_insee",), ref.communes, vide=frais)  # type: ignore[arg-type]
+    annoncer("Écriture des collectivités")
+    # A SIREN or a territory moving to another collectivité (e.g. a special statute taking over, after an edit of
+    # collectivites_particulieres.json) is released first: they are unique.
+    if not frais:
         _liberer(coll.collectivites)
-        rapport.comptes["Collectivités"] = synchroniser(models.Collectivite, ("code",), coll.collectivites)  # type: ignore[arg-type]
-        collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
-        transferees = set(
+    rapport.comptes["Collectivités"] = synchroniser(
+        models.Collectivite,
+        ("code",),
+        coll.collectivites,  # type: ignore[arg-type]
+        vide=frais,
+    )
+
+    annoncer("Lecture des établissements, effectifs et IPS")
+    scolaire = lire_scolaire(chemins, familles, ref, departements, erreurs)
+    erreurs.lever()
+    rapport.avertissements += scolaire.avertissements
+    # After the school files: the Ministry's directory gives the académie of départements that lack one.
+    annoncer("Écriture des départements et des compétences")
+    if frais:
+        completes = [(ref.departements[c]["academie_id"], c) for c in sans_academie]
+        soumettre_sql(
+            f"UPDATE {models.Departement._meta.db_table} SET academie_id = ? WHERE code = ?",  # noqa: S608
+            [(a, c) for a, c in completes if a is not None],
+        )
+    else:
+        rapport.comptes["Départements"] = synchroniser(models.Departement, ("code",), ref.departements)  # type: ignore[arg-type]
+    attendre_ecritures()
+    source_ids = dict(models.DataSource.objects.values_list("code", "pk"))
+    collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
+    transferees = (
+        set()
+        if frais
+        else set(
             models.Competence.objects.filter(origine=models.OrigineCompetence.TRANSFERT).values_list(
                 "niveau", "perimetre", "code_territoire"
             )
         )
-        competences = {
-            cle: {
-                "collectivite_id": collectivite_ids[v["collectivite"]],
-                "origine": v["origine"],
-                "fondement": v["fondement"],
-                "depuis": v["depuis"],
-            }
-            for cle, v in coll.competences.items()
+    )
+    competences = {
+        cle: {
+            "collectivite_id": collectivite_ids[v["collectivite"]],
+            "origine": v["origine"],
+            "fondement": v["fondement"],
+            "depuis": v["depuis"],
         }
-        rapport.comptes["Compétences"] = synchroniser(
-            models.Competence,
-            ("niveau", "perimetre", "code_territoire"),
-            competences,  # type: ignore[arg-type]
-            ignorer=transferees,
-        )
-        annoncer("Écriture des circonscriptions et des établissements")
-        avant = set(models.Etablissement.objects.values_list("uai", flat=True))
-        rapport.comptes["Circonscriptions"] = synchroniser(
-            models.Circonscription,
-            ("code",),
-            scolaire.circonscriptions,  # type: ignore[arg-type]
-        )
+        for cle, v in coll.competences.items()
+    }
+    rapport.comptes["Compétences"] = synchroniser(
+        models.Competence,
+        ("niveau", "perimetre", "code_territoire"),
+        competences,  # type: ignore[arg-type]
+        ignorer=transferees,
+        vide=frais,
+    )
+    annoncer("Écriture des circonscriptions et des établissements")
+    avant = set() if frais else set(models.Etablissement.objects.values_list("uai", flat=True))
+    rapport.comptes["Circonscriptions"] = synchroniser(
+        models.Circonscription,
+        ("code",),
+        scolaire.circonscriptions,  # type: ignore[arg-type]
+        vide=frais,
+    )
+    if frais:  # every competence was just created: the table holds exactly these
+        carte = {cle: v["collectivite_id"] for cle, v in competences.items()}
+    else:
         carte = {
             (n, p, c): col
             for n, p, c, col in models.Competence.objects.values_list(
                 "niveau", "perimetre", "code_territoire", "collectivite_id"
             )
         }
-        # The établissements of one commune, level and sector share their collectivité compétente.
-        resolues: dict[tuple[str, str, str, str], int | None] = {}
-        for e in scolaire.etablissements.values():
-            for champ in ("source_id", "eleves_source_id", "classes_source_id"):
-                if e.get(champ) is not None:
-                    e[champ] = source_ids[e[champ]]
-            cle = (e["niveau"], e["secteur"], e["commune_id"], e["departement_id"])
-            if cle not in resolues:
-                resolues[cle], _ = resoudre_competence(
-                    niveau=e["niveau"],
-                    secteur=e["secteur"],
-                    code_commune=e["commune_id"],
-                    code_departement=e["departement_id"],
-                    code_region=ref.region_de_departement[e["departement_id"]],
-                    competences=carte,
-                )
-            e["collectivite_competente_id"] = resolues[cle]
-        rapport.comptes["Établissements"] = synchroniser(
-            models.Etablissement,
-            ("uai",),
-            {uai: scolaire.etablissements[uai] for uai in sorted(scolaire.etablissements)},  # type: ignore[arg-type]
-        )  # type: ignore[arg-type]
-        annoncer("Écriture des effectifs et des IPS")
-        effectifs = {
-            (uai, rentree, source_ids[source]): valeurs
-            for (uai, rentree, source), valeurs in scolaire.effectifs.items()
-        }
-        rapport.comptes["Effectifs"] = synchroniser(
-            models.Effectif,
-            ("etablissement_id", "rentree", "source_id"),
-            effectifs,  # type: ignore[arg-type]
-        )
-        ips = scolaire.ips
-        for valeurs in ips.values():
-            valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
-        # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
-        # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
-        # plain strings (sorting the tuples took 0.3 s).
-        rapport.comptes["IPS"] = synchroniser(
-            models.IPS,
-            ("etablissement_id", "rentree"),
-            {cle: ips[cle] for cle in sorted(ips, key="".join)},  # type: ignore[arg-type]
-            champs=CHAMPS_IPS,
-        )
-        annoncer("Collectivités compétentes")
-        # The établissements just written are resolved; the others only change if a competence did.
-        compte = rapport.comptes["Compétences"]
-        if compte.crees or compte.modifies:
-            autres = avant - scolaire.etablissements.keys()
-            if autres:
-                rapport.recalcules = recompute_collectivites_competentes(uais=autres)
-        resume = {modele: str(compte) for modele, compte in rapport.comptes.items()}
-        for source in models.DataSource.objects.filter(code__in=list(sources)):
-            log_action(
-                source,
-                "territoires.datasource.importee",
-                data={"empreinte": source.empreinte, "perimetre": source.perimetre, "comptes": resume},
+    # The établissements of one commune, level and sector share their collectivité compétente.
+    resolues: dict[tuple[str, str, str, str], int | None] = {}
+    for e in scolaire.etablissements.values():
+        for champ in ("source_id", "eleves_source_id", "classes_source_id"):
+            if e.get(champ) is not None:
+                e[champ] = source_ids[e[champ]]
+        cle = (e["niveau"], e["secteur"], e["commune_id"], e["departement_id"])
+        if cle not in resolues:
+            resolues[cle], _ = resoudre_competence(
+                niveau=e["niveau"],
+                secteur=e["secteur"],
+                code_commune=e["commune_id"],
+                code_departement=e["departement_id"],
+                code_region=ref.region_de_departement[e["departement_id"]],
+                competences=carte,
             )
+        e["collectivite_competente_id"] = resolues[cle]
+    rapport.comptes["Établissements"] = synchroniser(
+        models.Etablissement,
+        ("uai",),
+        {uai: scolaire.etablissements[uai] for uai in sorted(scolaire.etablissements)},  # type: ignore[arg-type]
+        vide=frais,
+    )
+    annoncer("Écriture des effectifs et des IPS")
+    effectifs = {
+        (uai, rentree, source_ids[source]): valeurs for (uai, rentree, source), valeurs in scolaire.effectifs.items()
+    }
+    rapport.comptes["Effectifs"] = synchroniser(
+        models.Effectif,
+        ("etablissement_id", "rentree", "source_id"),
+        effectifs,  # type: ignore[arg-type]
+        vide=frais,
+    )
+    ips = scolaire.ips
+    for valeurs in ips.values():
+        valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
+    # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
+    # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
+    # plain strings (sorting the tuples took 0.3 s).
+    rapport.comptes["IPS"] = synchroniser(
+        models.IPS,
+        ("etablissement_id", "rentree"),
+        {cle: ips[cle] for cle in sorted(ips, key="".join)},  # type: ignore[arg-type]
+        champs=CHAMPS_IPS,
+        vide=frais,
+    )
+    annoncer("Collectivités compétentes")
+    # The établissements just written are resolved; the others only change if a competence did.
+    compte = rapport.comptes["Compétences"]
+    if compte.crees or compte.modifies:
+        autres = avant - scolaire.etablissements.keys()
+        if autres:
+            rapport.recalcules = recompute_collectivites_competentes(uais=autres)
+    # The counts in the order of the territories' hierarchy (the départements are written after the school files).
+    ordre = ["Sources", "Régions", "Académies", "Départements"]
+    rapport.comptes = {c: rapport.comptes[c] for c in ordre} | rapport.comptes
+    resume = {modele: str(compte) for modele, compte in rapport.comptes.items()}
+    attendre_ecritures()
+    for source in models.DataSource.objects.filter(code__in=list(sources)):
+        log_action(
+            source,
+            "territoires.datasource.importee",
+            data={"empreinte": source.empreinte, "perimetre": source.perimetre, "comptes": resume},
+        )
     return rapport
