@@ -973,68 +973,73 @@ def dossier_deposer_en_une_fois(
     vague = rules.choisir_vague(revision.vagues, calcul.depense)
     academie = _academie_de(collectivite, appel.niveau)
     auteur = acteur if getattr(acteur, "is_authenticated", False) else None
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                dossier = Dossier.objects.create(
-                    appel=appel,
-                    revision=revision,
-                    collectivite=collectivite,
-                    academie_id=academie,
-                    cle_idempotence=cle,
-                    cree_par=auteur,
-                    etat=E.DEPOSE,
-                    montant_demande=calcul.subvention,
-                    vague=vague,
-                    depose_le=instant,
-                )
-        except IntegrityError:
-            # A concurrent request with the same key (or for the same collectivité) committed first.
-            gagnant = _dossier_existant(appel, collectivite, cle)
-            if gagnant is None:
-                raise
-            return Depot(gagnant, False, _uais_du_dossier(gagnant))
-        crees = Projet.objects.bulk_create(
-            Projet(
-                dossier=dossier,
-                etablissement_id=p.ecole["uai"],
-                classes=p.classes,
-                eleves=p.eleves,
-                projet_pedagogique=p.projet_pedagogique,
+    # The dossier's INSERT comes first: when a concurrent request with the same key (or for the same
+    # collectivité) committed first, its unique constraint fails and nothing else has been written.
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                appel=appel,
+                revision=revision,
+                collectivite=collectivite,
+                academie_id=academie,
+                cle_idempotence=cle,
+                cree_par=auteur,
+                etat=E.DEPOSE,
+                montant_demande=calcul.subvention,
+                vague=vague,
+                depose_le=instant,
             )
-            for p in lus
-        )
-        for projet, lu in zip(crees, lus, strict=True):
-            for ligne in lu.lignes:
-                ligne.projet = projet
-        LigneDepense.objects.bulk_create(ligne for lu in lus for ligne in lu.lignes)
-        piece = Piece(dossier=dossier, code="devis", nom=(devis.name or "devis.pdf")[:255], taille=devis.size)
-        piece.fichier.save(piece.nom, devis, save=False)
-        piece.save()
-        # The audit entries of each step (the same as the pages' services write), in one INSERT.
-        log_actions(
-            [
-                (dossier, "appels.dossier.cree", {"revision": revision.numero}),
-                *(
+            crees = Projet.objects.bulk_create(
+                Projet(
+                    dossier=dossier,
+                    etablissement_id=p.ecole["uai"],
+                    classes=p.classes,
+                    eleves=p.eleves,
+                    projet_pedagogique=p.projet_pedagogique,
+                )
+                for p in lus
+            )
+            for projet, lu in zip(crees, lus, strict=True):
+                for ligne in lu.lignes:
+                    ligne.projet = projet
+            LigneDepense.objects.bulk_create(ligne for lu in lus for ligne in lu.lignes)
+            piece = Piece(dossier=dossier, code="devis", nom=(devis.name or "devis.pdf")[:255], taille=devis.size)
+            piece.fichier.save(piece.nom, devis, save=False)
+            piece.save()
+            # The audit entries of each step (the same as the pages' services write), in one INSERT.
+            log_actions(
+                [
+                    (dossier, "appels.dossier.cree", {"revision": revision.numero}),
+                    *(
+                        (
+                            dossier,
+                            "appels.projet.enregistre",
+                            {"etablissement": lu.ecole["uai"], "lignes": len(lu.lignes), "cree": True},
+                        )
+                        for lu in lus
+                    ),
+                    (dossier, "appels.piece.ajoutee", {"code": "devis", "nom": piece.nom}),
                     (
                         dossier,
-                        "appels.projet.enregistre",
-                        {"etablissement": lu.ecole["uai"], "lignes": len(lu.lignes), "cree": True},
-                    )
-                    for lu in lus
-                ),
-                (dossier, "appels.piece.ajoutee", {"code": "devis", "nom": piece.nom}),
-                (
-                    dossier,
-                    f"appels.dossier.{E.DEPOSE}",
-                    {"de": E.BROUILLON, "vers": E.DEPOSE, "montant_demande": str(calcul.subvention), "vague": vague},
-                ),
-            ],
-            actor=acteur,
-        )
-        transaction.on_commit(
-            lambda: dossier_transition.send(sender=Dossier, dossier=dossier, transition=E.DEPOSE, acteur=acteur)
-        )
+                        f"appels.dossier.{E.DEPOSE}",
+                        {
+                            "de": E.BROUILLON,
+                            "vers": E.DEPOSE,
+                            "montant_demande": str(calcul.subvention),
+                            "vague": vague,
+                        },
+                    ),
+                ],
+                actor=acteur,
+            )
+            transaction.on_commit(
+                lambda: dossier_transition.send(sender=Dossier, dossier=dossier, transition=E.DEPOSE, acteur=acteur)
+            )
+    except IntegrityError:
+        gagnant = _dossier_existant(appel, collectivite, cle)
+        if gagnant is None:
+            raise
+        return Depot(gagnant, False, _uais_du_dossier(gagnant))
     return Depot(dossier, True, tuple(sorted(p.ecole["uai"] for p in lus)))
 
 
