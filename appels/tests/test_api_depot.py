@@ -172,7 +172,7 @@ def test_a_deposit_notifies_the_people_concerned_and_audits_each_step_in_order(
 def test_a_deposit_takes_a_bounded_number_of_queries(client, monde, django_assert_max_num_queries):
     appel, collectivite, ecoles, agent = monde
     client.force_login(agent)
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(15):
         reponse = client.post(
             f"/api/v1/appels/{appel.code}/depots/", _depot(collectivite, ecoles), content_type="application/json"
         )
