@@ -54,11 +54,6 @@ def ids_personnes_concernees(dossier: Dossier) -> list[int]:
         return [ligne[0] for ligne in curseur.fetchall()]
 
 
-def personnes_concernees(dossier: Dossier) -> list[Any]:
-    """The users concerned by ``dossier``: collectivité, académie, IEN and directeurs of its schools."""
-    return list(get_user_model().objects.filter(pk__in=ids_personnes_concernees(dossier)).order_by("pk"))
-
-
 def texte_transition(dossier: Dossier, transition: str) -> str:
     texte = (
         f"Appel « {dossier.appel.titre} » — dossier n° {dossier.pk} ({dossier.collectivite}) : "
