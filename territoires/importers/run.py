@@ -22,7 +22,7 @@ from territoires.rules import resoudre_competence
 from . import collectivites as collectivites_module
 from .decoupage import lire_referentiel
 from .ecriture import Compte, attendre_ecritures, ecriture_parallele, soumettre_sql, synchroniser
-from .etablissements import CHAMPS_IPS, codes, lire_scolaire
+from .etablissements import CHAMPS_IPS, Scolaire, codes, lire_scolaire
 from .readers import ErreurImport, Erreurs
 from .registry import DATASETS, Dataset
 
@@ -172,8 +172,8 @@ def _importer(
     familles = {d.code: d.famille for d in datasets}
     coll = collectivites_module.construire(ref)
 
-    # 2. Write, all or nothing: the school files are read and checked while the territories are written (a bad file
-    # rolls everything back).
+    # 2. Write, all or nothing. The school files are read and checked before any write, except into an empty SQLite
+    # database: there, while the writer thread writes the territories (a bad file rolls everything back).
     with transaction.atomic():
         # Into an empty SQLite database, a writer thread runs the inserts while this thread reads the next files
         # and prepares the next tables (see ecriture.Ecrivain); the tables are known empty: no read of their rows.
@@ -218,6 +218,16 @@ def _ecrire(
 ) -> None:
     """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite), the writes
     run in the writer thread and every read of the database waits for it first (``attendre_ecritures``)."""
+
+    def lire_les_ecoles() -> Scolaire:
+        annoncer("Lecture des établissements, effectifs et IPS")
+        scolaire = lire_scolaire(chemins, familles, ref, departements, erreurs)
+        erreurs.lever()
+        rapport.avertissements += scolaire.avertissements
+        return scolaire
+
+    if not frais:  # every file is read and checked before anything is written
+        scolaire = lire_les_ecoles()
     annoncer("Écriture des sources")
     maintenant = timezone.now()
     sources = {
@@ -239,19 +249,20 @@ def _ecrire(
     if not frais:
         models.DataSource.objects.filter(code__in=list(sources)).update(importe_le=maintenant)
 
-    annoncer("Écriture des régions et des académies")
+    annoncer("Écriture des régions, académies et départements")
     rapport.comptes["Régions"] = synchroniser(models.Region, ("code",), ref.regions, vide=frais)  # type: ignore[arg-type]
     rapport.comptes["Académies"] = synchroniser(models.Academie, ("code",), ref.academies, vide=frais)  # type: ignore[arg-type]
+    # Before the communes that refer to them: in SQLite, a row whose parent comes later is a pending violation of a
+    # deferred foreign key, and each parent row inserted meanwhile scans its children (without an index: minutes).
+    # Into an empty database, the school files are read after this: the académies the Ministry's directory gives to
+    # départements that lack one are set then.
     sans_academie = [code for code, d in ref.departements.items() if d["academie_id"] is None]
-    if frais:
-        # Before the communes that refer to them (a deferred foreign key whose parent comes later costs a scan of
-        # its children per parent row); the académies the Ministry's directory gives are set after the school files.
-        rapport.comptes["Départements"] = synchroniser(
-            models.Departement,
-            ("code",),
-            {code: dict(d) for code, d in ref.departements.items()},  # type: ignore[arg-type]
-            vide=frais,
-        )
+    rapport.comptes["Départements"] = synchroniser(
+        models.Departement,
+        ("code",),
+        ref.departements,  # type: ignore[arg-type]
+        vide=frais,
+    )
     annoncer("Écriture des EPCI et des communes")
     rapport.comptes["EPCI"] = synchroniser(models.EPCI, ("siren",), ref.epci, vide=frais)  # type: ignore[arg-type]
     rapport.comptes["Communes"] = synchroniser(models.Commune, ("code_insee",), ref.communes, vide=frais)  # type: ignore[arg-type]
@@ -267,20 +278,14 @@ def _ecrire(
         vide=frais,
     )
 
-    annoncer("Lecture des établissements, effectifs et IPS")
-    scolaire = lire_scolaire(chemins, familles, ref, departements, erreurs)
-    erreurs.lever()
-    rapport.avertissements += scolaire.avertissements
-    # After the school files: the Ministry's directory gives the académie of départements that lack one.
-    annoncer("Écriture des départements et des compétences")
-    if frais:
+    if frais:  # read while the writer thread writes the territories; a bad file rolls them back
+        scolaire = lire_les_ecoles()
         completes = [(ref.departements[c]["academie_id"], c) for c in sans_academie]
         soumettre_sql(
             f"UPDATE {models.Departement._meta.db_table} SET academie_id = ? WHERE code = ?",  # noqa: S608
             [(a, c) for a, c in completes if a is not None],
         )
-    else:
-        rapport.comptes["Départements"] = synchroniser(models.Departement, ("code",), ref.departements)  # type: ignore[arg-type]
+    annoncer("Écriture des compétences")
     attendre_ecritures()
     source_ids = dict(models.DataSource.objects.values_list("code", "pk"))
     collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
@@ -379,9 +384,6 @@ def _ecrire(
         autres = avant - scolaire.etablissements.keys()
         if autres:
             rapport.recalcules = recompute_collectivites_competentes(uais=autres)
-    # The counts in the order of the territories' hierarchy (the départements are written after the school files).
-    ordre = ["Sources", "Régions", "Académies", "Départements"]
-    rapport.comptes = {c: rapport.comptes[c] for c in ordre} | rapport.comptes
     resume = {modele: str(compte) for modele, compte in rapport.comptes.items()}
     attendre_ecritures()
     for source in models.DataSource.objects.filter(code__in=list(sources)):
