@@ -1,7 +1,7 @@
 """Benchmark of the appels à projets: the whole SNÉÉ campaign through the rules, and one decision.
 
 ``python -m bench.appels [--dossiers 7182] [--decisions 30] [--seed 2026] [--afflux 7182] [--clients 32]
-[--workers 2] [--threads 4] [--afflux-seul]`` prints figures and ratios; it never asserts (``--afflux 0`` leaves
+[--workers 4] [--threads 1] [--afflux-seul]`` prints figures and ratios; it never asserts (``--afflux 0`` leaves
 the surge out, ``--afflux-seul`` runs the surge alone).
 
 Figures:
@@ -243,8 +243,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--afflux", type=int, default=DOSSIERS_SNEE, help="dossiers of the deadline surge (0: none)")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes (the machine's cores)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process (1: sync workers)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes (twice the cores: sync workers)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn process; 1: sync workers (a gthread worker keeps the keep-alive connections it "
+        "accepts: one process took all 32 clients and the surge ran on one core)",
+    )
     parser.add_argument("--afflux-seul", action="store_true", help="the deadline surge only")
     args = parser.parse_args(argv)
     # Read before the in-process parts point DATABASE_URL at their SQLite file.
