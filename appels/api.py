@@ -22,8 +22,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from comptes.permissions import acts_for_collectivite
-from territoires.models import Collectivite, Etablissement
+from territoires.models import Etablissement
 
 from . import rules, selectors, services
 from .models import AppelAProjets, Dossier, Projet, Revision
@@ -349,11 +348,9 @@ class AppelViewSet(viewsets.ReadOnlyModelViewSet):
         entree = DepotSerializer(data=request.data)
         entree.is_valid(raise_exception=True)
         donnees = entree.validated_data
-        if not acts_for_collectivite(request.user, donnees["collectivite"]):
+        collectivite = selectors.collectivite_du_depot(request.user, donnees["collectivite"])
+        if collectivite is None:
             raise PermissionDenied("Vous n'agissez pas pour cette collectivité.")
-        collectivite = Collectivite.objects.select_related("commune__departement", "departement").get(
-            pk=donnees["collectivite"]
-        )
         try:
             depot = services.dossier_deposer_en_une_fois(
                 appel=revision.appel,

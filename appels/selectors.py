@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from comptes.models import ROLE_ORGANISATION, Membership, Role
 from comptes.permissions import scope_of
 from territoires.models import IPS, Collectivite, Etablissement
 
@@ -245,6 +246,28 @@ def items_du_referentiel(niveau: str) -> dict[str, tuple[str, str]]:
 def revision_publiee_de(code: str) -> Revision | None:
     """The published revision of the appel ``code``, with its appel (None when the appel has none)."""
     return Revision.objects.select_related("appel").filter(appel__code=code, etat=EtatRevision.PUBLIEE).first()
+
+
+def collectivite_du_depot(user: Any, collectivite_id: int) -> Collectivite | None:
+    """The collectivité ``user`` deposits for, with its territory (for the académie), when ``user`` acts for it;
+    None when it does not (or when there is no such collectivité).
+
+    One query: the collectivité read with the right of ``comptes.permissions.acts_for_collectivite`` (an active
+    agent's membership of the collectivité's organisation) as an EXISTS condition; a test checks both agree.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    droit = Membership.objects.filter(
+        user=user,
+        role=Role.AGENT_COLLECTIVITE,
+        organisation__type=ROLE_ORGANISATION[Role.AGENT_COLLECTIVITE],
+        organisation__collectivite=OuterRef("pk"),
+    )
+    return (
+        Collectivite.objects.select_related("commune__departement", "departement")
+        .filter(Exists(droit), pk=collectivite_id)
+        .first()
+    )
 
 
 def appels_publies() -> QuerySet[AppelAProjets]:

@@ -172,7 +172,7 @@ def test_a_deposit_notifies_the_people_concerned_and_audits_each_step_in_order(
 def test_a_deposit_takes_a_bounded_number_of_queries(client, monde, django_assert_max_num_queries):
     appel, collectivite, ecoles, agent = monde
     client.force_login(agent)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(14):
         reponse = client.post(
             f"/api/v1/appels/{appel.code}/depots/", _depot(collectivite, ecoles), content_type="application/json"
         )
@@ -296,3 +296,35 @@ def test_a_double_click_at_the_same_instant_files_one_dossier(settings, tmp_path
     assert sorted(r.status_code for r in reponses) == [200, 201]
     assert reponses[0].json()["id"] == reponses[1].json()["id"]
     assert Dossier.objects.count() == 1 and Projet.objects.count() == 2
+
+
+def test_the_deposit_s_collectivite_read_grants_exactly_what_acts_for_collectivite_grants(db):
+    # The deposit reads the collectivité and the agent's right in one query: the same rule as
+    # comptes.permissions.acts_for_collectivite (itself checked against scope_of), for every role.
+    from django.contrib.auth.models import AnonymousUser
+
+    from comptes.models import Organisation, Role, TypeOrganisation
+    from comptes.permissions import acts_for_collectivite
+    from comptes.tests.factories import UserFactory, member_of
+    from comptes.tests.monde import construire_monde
+
+    monde = construire_monde()
+    commune = Organisation.objects.get(collectivite=monde.commune_b)
+    association = Organisation.objects.create(nom="Fédération Y", type=TypeOrganisation.ASSOCIATION)
+    inactif = member_of(Organisation.objects.get(collectivite=monde.commune_a), Role.AGENT_COLLECTIVITE)
+    inactif.is_active = False
+    inactif.save()
+    users = [*monde.users.values(), member_of(commune, Role.DNE), member_of(association, Role.AGENT_COLLECTIVITE)]
+    users += [inactif, UserFactory(username="sans-rattachement")]
+    collectivites = [monde.commune_a, monde.commune_b, monde.departement]
+    inconnue = max(c.pk for c in collectivites) + 1000
+    for user in users:
+        user = user or AnonymousUser()
+        attendu = {c.pk for c in collectivites if acts_for_collectivite(user, c.pk)}
+        lues = {c.pk: selectors.collectivite_du_depot(user, c.pk) for c in collectivites}
+        assert {pk for pk, c in lues.items() if c is not None} == attendu
+        assert all(c.pk == pk and c.nom for pk, c in lues.items() if c is not None)
+        assert selectors.collectivite_du_depot(user, inconnue) is None
+    agent = monde.users["agent_commune_a"]
+    assert selectors.collectivite_du_depot(agent, monde.commune_a.pk) == monde.commune_a
+    assert selectors.collectivite_du_depot(agent, monde.commune_b.pk) is None
