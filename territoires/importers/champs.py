@@ -175,7 +175,8 @@ def prevalider_uai(valeurs: Iterable[str]) -> None:
     ``UAI_VALIDES``; the others are left to ``Contexte.uai`` (same rule, row by row, with its message)."""
     import numpy as np
 
-    candidats = [v for v in set(valeurs) if len(v) == 8 and v.isascii() and v not in UAI_VALIDES]
+    # The set difference runs in C: in the later files, most UAIs are already known.
+    candidats = [v for v in set(valeurs).difference(UAI_VALIDES) if len(v) == 8 and v.isascii()]
     octets = _octets(candidats, 8)
     if octets is None:
         return

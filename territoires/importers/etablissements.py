@@ -54,7 +54,6 @@ from .decoupage import Referentiel
 from .readers import Erreurs, lire
 
 Desire = dict[str, dict[str, Any]]
-VIDE: dict[str, Any] = {}
 
 COLONNES_ETABLISSEMENTS = {
     "uai": ("numero_uai", "identifiant_de_l_etablissement"),
@@ -157,6 +156,7 @@ def lire_scolaire(
         return dep is not None and (departements is None or dep in departements)
 
     communes = ref.communes
+    etablissements = out.etablissements
 
     # 1. The list: derived first, then the geolocalised directory over it.
     for code in ("etablissements_national_derive", "etablissements_geolocalises_2026"):
@@ -226,30 +226,46 @@ def lire_scolaire(
             if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
                 # decoupage-administratif has no académie: the Ministry's directory tells it.
                 departement["academie_id"] = code_academie.zfill(2)
-            precedent = out.etablissements.get(uai, VIDE)
-            nom = nom or precedent.get("nom", "") or f"Établissement {uai}"
-            out.etablissements[uai] = {
-                **precedent,
-                "nom": nom[:255],
-                "niveau": niveau,
-                "sous_type": sous_type or precedent.get("sous_type", ""),
-                "nature": nature[:100] or precedent.get("nature", ""),
-                "secteur": combine_secteur(precedent.get("secteur", ""), secteur_de(secteur, contrat)),
-                "commune_id": commune,
-                "departement_id": commune_dep,
-                "academie_id": departement["academie_id"],
-                "code_postal": (code_postal or precedent.get("code_postal", ""))[:5],
-                "adresse": (adresse or precedent.get("adresse", ""))[:255],
-                "latitude": lat if lat is not None else precedent.get("latitude"),
-                "longitude": lng if lng is not None else precedent.get("longitude"),
-                "source_id": code,
-            }
-    for e in out.etablissements.values():
-        e.setdefault("adresse", "")
-        e.setdefault("telephone", "")
-        e.setdefault("courriel", "")
-        e.setdefault("site_web", "")
-        e.setdefault("circonscription_id", None)
+            e = etablissements.get(uai)
+            if e is None:
+                # The same dict (same keys, same order) as the merge below over nothing; the fields that only later
+                # files fill are set here too.
+                etablissements[uai] = {
+                    "nom": (nom or f"Établissement {uai}")[:255],
+                    "niveau": niveau,
+                    "sous_type": sous_type,
+                    "nature": nature[:100],
+                    "secteur": secteur_de(secteur, contrat),
+                    "commune_id": commune,
+                    "departement_id": commune_dep,
+                    "academie_id": departement["academie_id"],
+                    "code_postal": code_postal[:5],
+                    "adresse": adresse[:255],
+                    "latitude": lat,
+                    "longitude": lng,
+                    "source_id": code,
+                    "telephone": "",
+                    "courriel": "",
+                    "site_web": "",
+                    "circonscription_id": None,
+                }
+                continue
+            # A later file (or row) overrides the non-empty fields, in place.
+            e["nom"] = (nom or e["nom"] or f"Établissement {uai}")[:255]
+            e["niveau"] = niveau
+            e["sous_type"] = sous_type or e["sous_type"]
+            e["nature"] = nature[:100] or e["nature"]
+            e["secteur"] = combine_secteur(e["secteur"], secteur_de(secteur, contrat))
+            e["commune_id"] = commune
+            e["departement_id"] = commune_dep
+            e["academie_id"] = departement["academie_id"]
+            e["code_postal"] = (code_postal or e["code_postal"])[:5]
+            e["adresse"] = (adresse or e["adresse"])[:255]
+            if lat is not None:
+                e["latitude"] = lat
+            if lng is not None:
+                e["longitude"] = lng
+            e["source_id"] = code
 
     # 2. Addresses and contract types (collèges 2024) complete the établissements of the list, without overriding.
     for code, famille in familles.items():
@@ -365,9 +381,9 @@ def lire_scolaire(
             ips[(uai, rentree)] = [
                 valeur,
                 ns,
-                dixiemes.get(national) or decimal(national, "ips_national"),
-                dixiemes.get(academique) or decimal(academique, "ips_academique"),
-                dixiemes.get(departemental) or decimal(departemental, "ips_departemental"),
+                dixiemes.get(national) or (decimal(national, "ips_national") if national else None),
+                dixiemes.get(academique) or (decimal(academique, "ips_academique") if academique else None),
+                dixiemes.get(departemental) or (decimal(departemental, "ips_departemental") if departemental else None),
                 code,
             ]
             if e["secteur"] == "prive" and secteur_de(secteur) == "prive_sous_contrat":
@@ -408,14 +424,14 @@ def _choisir_effectifs(out: Scolaire) -> None:
     for uai, e in out.etablissements.items():
         if uai in meilleurs:
             _, rentree, source, eleves = meilleurs[uai]
-            e.update(eleves=eleves, eleves_annee=rentree, eleves_source_id=source)
+            e["eleves"], e["eleves_annee"], e["eleves_source_id"] = eleves, rentree, source
         else:
-            e.update(eleves=None, eleves_annee="", eleves_source_id=None)
+            e["eleves"], e["eleves_annee"], e["eleves_source_id"] = None, "", None
         if uai in classes:
             rentree, source, nombre = classes[uai]
-            e.update(classes=nombre, classes_annee=rentree, classes_source_id=source)
+            e["classes"], e["classes_annee"], e["classes_source_id"] = nombre, rentree, source
         else:
-            e.update(classes=None, classes_annee="", classes_source_id=None)
+            e["classes"], e["classes_annee"], e["classes_source_id"] = None, "", None
 
 
 def departements_demandes(valeur: str | None) -> set[str] | None:
