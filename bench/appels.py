@@ -359,8 +359,14 @@ def afflux_note(afflux: dict, args: argparse.Namespace) -> str:
         f"{afflux['crees']:,} created, {afflux['rejoues']:,} replays answered with the same dossier, "
         f"{afflux['reprises']:,} retries after an error, {len(afflux['echecs'])} failures"
         + (f" (first: {afflux['echecs'][0]})" if afflux["echecs"] else "")
-        + f". CPU per request: server {afflux['serveur_cpu'] / n * 1000:.1f} ms, clients "
-        f"{afflux['clients_cpu'] / n * 1000:.1f} ms; load average (1/5/15 min) before "
+        + f". CPU per request: server {afflux['serveur_cpu'] / n * 1000:.1f} ms"
+        + (
+            f", PostgreSQL's backends {afflux['base_cpu'] / n * 1000:.1f} ms"
+            if afflux.get("base_cpu") is not None
+            else ""
+        )
+        + ", clients "
+        + f"{afflux['clients_cpu'] / n * 1000:.1f} ms; load average (1/5/15 min) before "
         + "/".join(f"{x:.1f}" for x in afflux["charge_avant"])
         + ", at the end "
         + "/".join(f"{x:.1f}" for x in afflux["charge"])

@@ -350,11 +350,14 @@ def run_afflux(
             depart.wait(timeout=600)  # logins through the form (one password hash each) are not timed
             debut = time.perf_counter()
             avant, serveur_avant = os.times(), cpu_processus(pid)
+            base_avant = cpu_backends(database_url)
             for f in fils:
                 f.join(timeout=3600)
             secondes = time.perf_counter() - debut
             # CPU seconds of the surge alone (logins excluded): the server's processes, the clients' threads.
             serveur_cpu = cpu_processus(pid) - serveur_avant
+            base_apres = cpu_backends(database_url)
+            base_cpu = sum(cpu - base_avant.get(p, 0.0) for p, cpu in base_apres.items()) if base_apres else None
             clients_cpu = os.times().user + os.times().system - avant.user - avant.system
         controle = json.loads(
             _python(env, f"from bench.appels_afflux import verifier; verifier({n})", 300).splitlines()[-1]
@@ -373,6 +376,7 @@ def run_afflux(
         "echecs": resultat.echecs,
         "controle": controle,
         "serveur_cpu": serveur_cpu,
+        "base_cpu": base_cpu,
         "clients_cpu": clients_cpu,
         "charge_avant": charge_avant,
         "charge": os.getloadavg(),
@@ -392,3 +396,27 @@ def cpu_processus(pid: int) -> float:
             for tache in Path(f"/proc/{courant}/task").iterdir():
                 a_voir += [int(e) for e in (tache / "children").read_text().split()]
     return total
+
+
+def cpu_backends(database_url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the benchmark database, by pid (from /proc: the
+    server on this machine; empty for SQLite or a remote server). The backends kept by the server's workers."""
+    if database_url.startswith("sqlite"):
+        return {}
+    import psycopg
+
+    tic = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parts = urlsplit(database_url)
+    with psycopg.connect(urlunsplit(("postgresql", parts.netloc, parts.path, "", "")), autocommit=True) as conn:
+        pids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+    cpu = {}
+    for backend in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            champs = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu[backend] = (int(champs[11]) + int(champs[12])) / tic
+    return cpu
