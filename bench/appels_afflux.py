@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from bench.environment import BASE_DIR, server_environment
+from core.throwaway_database import is_postgres_url, throwaway_postgres_database
 
 APPEL = "afflux-snee"
 MOT_DE_PASSE = "afflux-bench-mot-de-passe"
@@ -161,21 +162,11 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def base_de_donnees(workdir: Path, base_url: str) -> Iterator[tuple[str, str]]:
     """(DATABASE_URL, label): a fresh SQLite file, or a throw-away PostgreSQL database next to ``base_url``'s."""
-    if not base_url.startswith(("postgres://", "postgresql://", "pgsql://")):
+    if not is_postgres_url(base_url):
         yield f"sqlite:///{workdir / 'afflux.sqlite3'}", "SQLite"
         return
-    import psycopg
-
-    nom = f"socle_afflux_{os.getpid()}_{secrets.token_hex(3)}"
-    parts = urlsplit(base_url)
-    admin = urlunsplit(("postgresql", parts.netloc, parts.path or "/postgres", parts.query, ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{nom}"')
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{nom}", parts.query, "")), "PostgreSQL"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{nom}" WITH (FORCE)')
+    with throwaway_postgres_database(base_url, "socle_afflux") as url:
+        yield url, "PostgreSQL"
 
 
 def _python(env: dict[str, str], code: str, timeout: float) -> str:

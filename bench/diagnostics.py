@@ -30,27 +30,22 @@ Figures (each in a fresh process, so the peak RSS is the recomputation's own):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import resource
-import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from core.throwaway_database import is_postgres_url, throwaway_postgres_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ETABLISSEMENTS_NATIONAUX = 60_000
-
-
-def _est_postgres(db: str) -> bool:
-    return db.startswith(("postgres://", "postgresql://", "pgsql://"))
 
 
 def _setup(db: str) -> None:
@@ -58,33 +53,16 @@ def _setup(db: str) -> None:
     from bench.environment import server_environment
 
     os.environ.update(server_environment(Path(db)))
-    if _est_postgres(db):
+    if is_postgres_url(db):
         os.environ["DATABASE_URL"] = db
     import django
 
     django.setup()
 
 
-@contextlib.contextmanager
-def base_jetable(base_url: str) -> Iterator[str]:
-    """A throw-away PostgreSQL database on the server of ``base_url``, dropped at the end."""
-    import psycopg
-
-    nom = f"socle_bench_diag_{os.getpid()}_{secrets.token_hex(3)}"
-    parts = urlsplit(base_url)
-    admin = urlunsplit(("postgresql", parts.netloc, parts.path or "/postgres", parts.query, ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{nom}"')
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{nom}", parts.query, ""))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{nom}" WITH (FORCE)')
-
-
 def _sans_secret(db: str) -> str:
     """The database named without its user or password."""
-    if not _est_postgres(db):
+    if not is_postgres_url(db):
         return db
     parts = urlsplit(db)
     return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
@@ -345,7 +323,7 @@ def run(db: str, echelle: float, seed: int) -> None:
     print(
         f"- {m['diagnostics']:,} diagnostics and {m['agregats']:,} aggregates written; "
         f"{v['lignes']:,} inventory lines (simulated; one per device when this benchmark simulated them). "
-        f"Database: {'PostgreSQL' if _est_postgres(db) else 'SQLite'} ({_sans_secret(db)}); "
+        f"Database: {'PostgreSQL' if is_postgres_url(db) else 'SQLite'} ({_sans_secret(db)}); "
         f"load average {m.get('charge', 0):.1f} at the recomputation, {os.getloadavg()[0]:.1f} at the end."
     )
 
@@ -369,11 +347,11 @@ def main(argv: list[str]) -> int:
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socle.settings")
     if args.db is not None:
-        run(args.db if _est_postgres(args.db) else str(Path(args.db).resolve()), args.echelle, args.seed)
+        run(args.db if is_postgres_url(args.db) else str(Path(args.db).resolve()), args.echelle, args.seed)
         return 0
     base_url = os.environ.get("DATABASE_URL", "")
-    if _est_postgres(base_url):
-        with base_jetable(base_url) as url:
+    if is_postgres_url(base_url):
+        with throwaway_postgres_database(base_url, "socle_bench_diag") as url:
             run(url, args.echelle, args.seed)
         return 0
     with tempfile.TemporaryDirectory(prefix="socle-bench-diag-") as tmp:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -22,7 +21,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from core.throwaway_database import is_postgres_url, throwaway_postgres_database
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
@@ -111,23 +111,11 @@ def free_port() -> int:
 def browser_database(workdir: Path) -> Iterator[str]:
     """Yield the DATABASE_URL of an empty database dedicated to this browser run; drop it afterwards."""
     base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith(("postgres://", "postgresql://", "pgsql://")):
+    if not is_postgres_url(base_url):
         yield f"sqlite:///{workdir / 'socle-browser.sqlite3'}"
         return
-
-    import psycopg
-
-    # Unique per run: several people (or CI jobs) may share one server.
-    name = f"socle_browser_{os.getpid()}_{secrets.token_hex(3)}"
-    parts = urlsplit(base_url)
-    admin_dsn = urlunsplit(("postgresql", parts.netloc, parts.path or "/postgres", parts.query, ""))
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres_database(base_url, "socle_browser") as url:
+        yield url
 
 
 def read_comptes(fichier: Path) -> dict[str, str]:
