@@ -304,6 +304,19 @@ def calculer_un(
     )
     terminaux = sum(map(lignes.get, _TERMINAUX, _ZEROS))
     affichages = sum(map(lignes.get, _AFFICHAGES, _ZEROS))
+    # The facts stored on the diagnostic row are also the tail of its aggregate vector.
+    faits = (
+        etab["eleves"],
+        etab["classes"],
+        terminaux,
+        affichages,
+        salles,
+        debit,
+        ent,
+        stock.date,
+        stock.ancien,
+        simule,
+    )
     ligne = (
         etab["uai"],
         ctx.versions[niveau].pk,
@@ -317,30 +330,9 @@ def calculer_un(
         resultat.manquants,
         resultat.indetermines,
         "[" + ctx.fragments_de(resultat.items) + "]",
-        etab["eleves"],
-        etab["classes"],
-        terminaux,
-        affichages,
-        salles,
-        debit,
-        ent,
-        stock.date,
-        stock.ancien,
-        simule,
+        *faits,
     )
-    vecteur = engine.vecteur_valeurs(
-        resultat,
-        etab["eleves"],
-        etab["classes"],
-        terminaux,
-        affichages,
-        salles,
-        debit,
-        ent,
-        stock.date,
-        stock.ancien,
-        simule,
-    )
+    vecteur = engine.vecteur_valeurs(resultat, *faits)
     return Calcul(ligne, resultat.taux_decimal, vecteur, etab)
 
 
