@@ -11,16 +11,7 @@ from .models import AuditEntry
 
 def log_action(obj: models.Model, action: str, *, actor: Any = None, data: dict | None = None) -> AuditEntry:
     """Record that ``actor`` did ``action`` on ``obj``; call it inside the writing transaction."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    return AuditEntry.objects.create(
-        action=action,
-        actor=actor,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:255],
-        data=data or {},
-    )
+    return log_actions([(obj, action, data)], actor=actor)[0]
 
 
 def log_actions(entries: Iterable[tuple[models.Model, str, dict | None]], *, actor: Any = None) -> list[AuditEntry]:
