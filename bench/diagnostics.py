@@ -15,7 +15,7 @@ scale 1. Setup is not timed.
 
 Figures (each in a fresh process, so the peak RSS is the recomputation's own):
 
-- full recomputation (``diagnostics.calcul.recalculer_tout``): every diagnostic against the adopted
+- full recomputation (``diagnostics.national.recalculer_tout``): every diagnostic against the adopted
   versions and every territorial aggregate, written; target ≤ 10 s;
 - baseline: one hand-written SQL aggregate over the same tables (lines joined to établissements,
   summed per département and item), same process, after the recomputation; target ratio ≤ 3×; both also in CPU
@@ -194,11 +194,11 @@ def mesurer(db: str, seed: int) -> dict[str, float]:
     _setup(db)
     from django.db import connection
 
-    from diagnostics import calcul
+    from diagnostics import calcul, national
     from diagnostics.models import Inventaire
 
     debut, cpu = time.perf_counter(), time.process_time()
-    bilan = calcul.recalculer_tout()
+    bilan = national.recalculer_tout()
     complet, complet_cpu = time.perf_counter() - debut, time.process_time() - cpu
     rss_complet = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     debut, cpu = time.perf_counter(), time.process_time()

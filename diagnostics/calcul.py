@@ -1,16 +1,11 @@
-"""Recomputing diagnostics and territorial aggregates, designed for the national scale.
+"""Diagnostics of one établissement, and what the national recomputation (``national.py``) shares with it.
 
-One pass, a fixed number of queries whatever the number of établissements:
-
-1. the adopted version of each niveau with its items, the current catalogue and the collectivités'
-   negotiated prices → ``ItemSocle`` lists (``Contexte``);
-2. inventory lines summed **in SQL** per (établissement, item code), with the units whose
-   acquisition year is known and those older than 5 years;
-3. the établissements with their territory keys, their inventory (connectivity, services) and
-   their latest IPS;
-4. the pure engine per établissement, in Python;
-5. the diagnostics written with one bulk upsert per batch; the aggregates summed as integer
-   vectors (``engine.vecteur_de``) and written in bulk.
+- ``charger_contexte``: the adopted version of each niveau with its items, the current catalogue and the
+  collectivités' negotiated prices → ``ItemSocle`` lists (``Contexte``);
+- ``lignes_de_stock``: inventory lines summed **in SQL** per (établissement, item code), with the units whose
+  acquisition year is known and those older than 5 years;
+- ``calculer_un``: the pure engine for one établissement → its diagnostic row and aggregate vector;
+- ``_ecrire_diagnostics``: one bulk upsert (COPY on PostgreSQL for many rows).
 
 Recomputing one établissement (after an inventory edit) recomputes its diagnostic and adds the
 difference of its figures to every aggregate it belongs to (no re-read of the territory). The
@@ -21,9 +16,7 @@ collectivité's from their stored diagnostics (a few hundred rows).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -169,8 +162,9 @@ class Stock:
     ancien: int = 0
 
 
-def stocks(ctx: Contexte, etablissements: Iterable[str] | None = None) -> dict[str, Stock]:
-    """Inventory lines summed per (établissement, item) in one SQL query."""
+def lignes_de_stock(ctx: Contexte, etablissements: Iterable[str] | None = None) -> list[tuple[Any, ...]]:
+    """Inventory lines summed in SQL per (établissement, item code): (uai, code, units in service, of which with a
+    known acquisition year, of which older than ``engine.AGE_ANCIEN`` years); the sums may be None (no such unit)."""
     qs = LigneInventaire.objects.all()
     if etablissements is not None:
         qs = qs.filter(etablissement_id__in=list(etablissements))
@@ -185,13 +179,17 @@ def stocks(ctx: Contexte, etablissements: Iterable[str] | None = None) -> dict[s
             ancien=Sum("quantite", filter=en_service & Q(annee_acquisition__lt=limite)),
         )
     )
-    resultat: dict[str, Stock] = defaultdict(Stock)
     # The ORM builds the SQL; the rows are read from the cursor directly (plain integers, no converters).
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        brut = cursor.fetchall()
-    for uai, code, n, date, ancien in brut:
+        return cursor.fetchall()
+
+
+def stocks(ctx: Contexte, etablissements: Iterable[str] | None = None) -> dict[str, Stock]:
+    """``lignes_de_stock`` per établissement."""
+    resultat: dict[str, Stock] = defaultdict(Stock)
+    for uai, code, n, date, ancien in lignes_de_stock(ctx, etablissements):
         s = resultat[uai]
         s.lignes[code] = n or 0
         s.date += date or 0
@@ -405,15 +403,9 @@ def cles_territoire(etab: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 VENTILEES = (E.NATION, E.REGION, E.ACADEMIE, E.DEPARTEMENT)
-# An EPCI or collectivité of this many établissements or more keeps histograms too (see ``DECILES_RELUS``).
-SEUIL_HISTOGRAMME = 100
 RANG_TERMINAUX = engine.CHAMPS_SYNTHESE.index("terminaux")
 RANG_ELEVES = engine.CHAMPS_SYNTHESE.index("eleves")
 RANG_TAUX = engine.CHAMPS_SYNTHESE.index("taux_somme")
-
-
-def _somme(a: list[int], b: list[int]) -> list[int]:
-    return list(map(add, a, b))
 
 
 def dimensions_de(
@@ -426,177 +418,6 @@ def dimensions_de(
         "ips": f"Q{q}" if q else "inconnu",
         "secteur": etab["secteur"] or "inconnu",
     }
-
-
-Histogrammes = dict[tuple[str, str, str], tuple[engine.Histogramme, engine.Histogramme]]
-
-
-def calculer_agregats(
-    calculs: list[Calcul],
-    quartiles: dict[str, tuple[Decimal, Decimal, Decimal] | None],
-    maintenant: dt.datetime | None = None,
-    histogrammes: Histogrammes | None = None,
-) -> dict:
-    """Sum the vectors per territory and niveau; equity breakdowns and decile gaps for the larger échelons.
-
-    Each établissement is added three times only: to its collectivité, its EPCI, and a *cell*
-    (département, académie, région, niveau, zone, IPS quartile, secteur); the larger échelons and
-    their breakdowns are sums of cells. ``histogrammes``, when given, receives the (rate, terminals)
-    histograms of every territory of an échelon with breakdowns (its deciles are read from them).
-    """
-    quand = (maintenant or timezone.now()).isoformat()
-    n = len(engine.CHAMPS_SYNTHESE)
-    zero = [0] * n
-    petites: dict[tuple[str, str, str], list[int]] = {}
-    cellules: dict[tuple[Any, ...], list[int]] = {}
-    zones: dict[tuple[Any, Any], str] = {}
-    # Per-établissement values for the decile gaps, as integers (sorting is then cheap): the rate in
-    # ten-thousandths, terminals per 100 pupils in tenths (rounded down).
-    taux_cellule: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    terminaux_cellule: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    rang_terminaux, rang_eleves, rang_taux = RANG_TERMINAUX, RANG_ELEVES, RANG_TAUX
-    # Per-établissement values of the collectivités and EPCI for their own decile gaps.
-    taux_petites: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    terminaux_petites: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for calcul in calculs:
-        etab = calcul.cles
-        niveau = etab["niveau"]
-        v = calcul.vecteur
-        q = engine.quartile_de(etab.get("ips"), quartiles.get(niveau))
-        commune = (etab["commune__population"], etab["commune__superficie_km2"])
-        zone = zones.get(commune)
-        if zone is None:
-            zone = zones[commune] = engine.zone_densite(*commune)
-        ips = f"Q{q}" if q else "inconnu"
-        secteur = etab["secteur"] or "inconnu"
-        terminaux_etab = v[rang_terminaux] * 1000 // v[rang_eleves] if v[rang_eleves] else None
-        for echelon, champ in ((E.COLLECTIVITE, "collectivite_competente_id"), (E.EPCI, "commune__epci_id")):
-            code = etab[champ]
-            if code is not None:
-                code = str(code)
-                cle_petite = (echelon, code, niveau, zone, ips, secteur)
-                petites[cle_petite] = _somme(petites.get(cle_petite, zero), v)
-                if calcul.taux is not None:
-                    taux_petites[(echelon, code, niveau)].append(v[rang_taux])
-                    if terminaux_etab is not None:
-                        terminaux_petites[(echelon, code, niveau)].append(terminaux_etab)
-        cellule = (
-            etab["departement_id"],
-            etab["academie_id"],
-            etab["departement__region_id"],
-            niveau,
-            zone,
-            ips,
-            secteur,
-        )
-        cellules[cellule] = _somme(cellules.get(cellule, zero), v)
-        if calcul.taux is not None:
-            taux_cellule[cellule[:4]].append(v[rang_taux])
-            if terminaux_etab is not None:
-                terminaux_cellule[cellule[:4]].append(terminaux_etab)
-    sommes: dict[tuple[str, str, str], list[int]] = {}
-    niveaux_de: dict[tuple[str, str], set[str]] = defaultdict(set)
-    effectifs: dict[tuple[str, str], int] = defaultdict(int)
-    groupes_de: dict[tuple[str, str], tuple[set[str], set[str], set[str]]] = {}
-    for (echelon, code, niveau, zone, ips, secteur), v in petites.items():
-        niveaux_de[(echelon, code)].add(niveau)
-        effectifs[(echelon, code)] += v[0]
-        groupes = groupes_de.get((echelon, code))
-        if groupes is None:
-            groupes = groupes_de[(echelon, code)] = (set(), set(), set())
-        groupes[0].add(zone)
-        groupes[1].add(ips)
-        groupes[2].add(secteur)
-    ventilations: dict[tuple[str, str, str], dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
-    par_niveau: dict[tuple[str, str, str], list[int]] = {}
-    for (echelon, code, niveau, zone, ips, secteur), v in petites.items():
-        cle = (echelon, code, niveau)
-        par_niveau[cle] = _somme(par_niveau.get(cle, zero), v)
-        # A collectivité or EPCI of one niveau only (a commune's écoles): its row « all niveaux » is that
-        # niveau's; no duplicate row (``selectors.agregat`` reads it for the niveau).
-        # A territory of one établissement has no breakdown: each group would be the whole.
-        if effectifs[(echelon, code)] < 2:
-            continue
-        # Only the dimensions of two groups or more (one group is the territory's total).
-        dimensions = [
-            (dimension, valeur)
-            for dimension, valeur, groupes in zip(
-                ("zone", "ips", "secteur"), (zone, ips, secteur), groupes_de[(echelon, code)], strict=True
-            )
-            if len(groupes) > 1
-        ]
-        if not dimensions:
-            continue
-        for niv in ("", niveau) if len(niveaux_de[(echelon, code)]) > 1 else ("",):
-            vent = ventilations[(echelon, code, niv)]
-            for dimension, valeur in dimensions:
-                vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), v)
-    for (echelon, code, niveau), v in par_niveau.items():
-        sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), v)
-        if len(niveaux_de[(echelon, code)]) > 1:
-            sommes[(echelon, code, niveau)] = v
-    for vent in ventilations.values():
-        # A dimension of one group only is the territory's total: not stored for small territories (JSON size).
-        for dimension in [d for d, groupes in vent.items() if len(groupes) < 2]:
-            del vent[dimension]
-    for listes in (taux_petites, terminaux_petites):
-        for (echelon, code, niveau), valeurs in list(listes.items()):
-            if len(niveaux_de[(echelon, code)]) > 1:
-                listes.setdefault((echelon, code, ""), []).extend(valeurs)
-            else:
-                listes[(echelon, code, "")] = listes.pop((echelon, code, niveau))
-    for (dep, aca, reg, niveau, zone, ips, secteur), v in cellules.items():
-        territoires = [(E.NATION, "FR"), (E.DEPARTEMENT, dep)]
-        if aca is not None:
-            territoires.append((E.ACADEMIE, aca))
-        if reg is not None:
-            territoires.append((E.REGION, reg))
-        for echelon, code in territoires:
-            for niv in ("", niveau):
-                cle = (echelon, str(code), niv)
-                sommes[cle] = _somme(sommes.get(cle, zero), v)
-                vent = ventilations[cle]
-                for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
-                    vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), v)
-
-    def par_territoire(cellules_valeurs: dict[tuple[Any, ...], list[int]]) -> dict[tuple[str, str, str], list[int]]:
-        listes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-        for (dep, aca, reg, niveau), valeurs in cellules_valeurs.items():
-            for echelon, code in ((E.NATION, "FR"), (E.DEPARTEMENT, dep), (E.ACADEMIE, aca), (E.REGION, reg)):
-                if code is not None:
-                    for niv in ("", niveau):
-                        listes[(echelon, str(code), niv)].extend(valeurs)
-        return listes
-
-    taux = par_territoire(taux_cellule)
-    taux.update(taux_petites)
-    terminaux = par_territoire(terminaux_cellule)
-    terminaux.update(terminaux_petites)
-    resultat = {}
-    for cle, vecteur in sommes.items():
-        # Breakdowns keep the integer vectors (fields in ``engine.CHAMPS_SYNTHESE`` order): compact JSON.
-        vent: dict[str, Any] = {dimension: dict(valeurs) for dimension, valeurs in ventilations.get(cle, {}).items()}
-        vent["deciles_le"] = quand
-        if cle[0] in VENTILEES or effectifs.get((cle[0], cle[1]), 0) >= SEUIL_HISTOGRAMME:
-            h_taux = engine.histogramme(taux.get(cle, ()))
-            h_terminaux = engine.histogramme(terminaux.get(cle, ()))
-            if histogrammes is not None:
-                histogrammes[cle] = (h_taux, h_terminaux)
-            _poser_deciles(
-                vent, engine.decile_extremes_histogramme(h_taux), engine.decile_extremes_histogramme(h_terminaux)
-            )
-        else:
-            _poser_deciles(
-                vent, engine.decile_extremes(taux.get(cle, [])), engine.decile_extremes(terminaux.get(cle, []))
-            )
-        if cle[0] not in VENTILEES and not cle[2]:
-            vent["niveaux"] = sorted(niveaux_de[(cle[0], cle[1])])
-        resultat[cle] = (vecteur, vent)
-    nation = resultat.get((E.NATION, "FR", ""))
-    if nation is not None:
-        # The national IPS cut points, so that one établissement's edit finds its quartile again.
-        nation[1]["quartiles_ips"] = {n: [str(c) for c in q] for n, q in quartiles.items() if q is not None}
-    return resultat
 
 
 _DECIMALES: dict[tuple[int, int], str] = {}
@@ -619,43 +440,6 @@ def _poser_deciles(vent: dict[str, Any], taux: tuple[int, int] | None, terminaux
             vent[nom] = [_decimal(extremes[0], echelle), _decimal(extremes[1], echelle)]
 
 
-def _ecrire_histogrammes(histogrammes: Histogrammes) -> None:
-    table = connection.ops.quote_name(Histogramme._meta.db_table)
-    sql = f"INSERT INTO {table} (echelon, code, niveau, taux, terminaux) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
-    lignes = [
-        (echelon, code, niveau, _JSON(list(h_taux)), _JSON(list(h_terminaux)))
-        for (echelon, code, niveau), (h_taux, h_terminaux) in histogrammes.items()
-    ]
-    Histogramme.objects.all().delete()
-    with connection.cursor() as cursor:
-        if _copie_possible(lignes):
-            _copier(cursor, table, ("echelon", "code", "niveau", "taux", "terminaux"), lignes)
-        else:
-            cursor.executemany(sql, lignes)
-
-
-def _ecrire_agregats(agregats: dict, maintenant: dt.datetime) -> None:
-    """Replace every aggregate (raw inserts: the JSON is encoded once, compactly)."""
-    table = connection.ops.quote_name(Agregat._meta.db_table)
-    colonnes = ("echelon", "code", "niveau", "synthese", "ventilations", "calcule_le")
-    sql = f"INSERT INTO {table} ({', '.join(colonnes)}) VALUES ({', '.join(['%s'] * len(colonnes))})"  # noqa: S608
-    quand = connection.ops.adapt_datetimefield_value(maintenant)
-    # The sums as the compact JSON object of ``CHAMPS_SYNTHESE`` (integers): one format string, no dict built.
-    gabarit = "{" + ",".join(f'"{nom}":%d' for nom in engine.CHAMPS_SYNTHESE) + "}"
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
-    lignes = [
-        (echelon, code, niveau, gabarit % tuple(vecteur), dumps(vent), quand)
-        for (echelon, code, niveau), (vecteur, vent) in agregats.items()
-    ]
-    Agregat.objects.all().delete()
-    with connection.cursor() as cursor:
-        if _copie_possible(lignes):
-            _copier(cursor, table, colonnes, lignes)
-            return
-        for debut in range(0, len(lignes), TAILLE_LOT):
-            cursor.executemany(sql, lignes[debut : debut + TAILLE_LOT])
-
-
 def quartiles_ips(
     ips: dict[str, Decimal], niveaux: dict[str, str]
 ) -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
@@ -665,44 +449,6 @@ def quartiles_ips(
         if uai in niveaux:
             par_niveau[niveaux[uai]].append(valeur)
     return {niveau: engine.quartiles(valeurs) for niveau, valeurs in par_niveau.items()}
-
-
-@dataclass
-class Bilan:
-    etablissements: int
-    diagnostics: int
-    agregats: int
-    secondes: float
-
-
-def recalculer_tout(*, ecrire: bool = True) -> Bilan:
-    """Recompute every diagnostic against the adopted versions, then every aggregate."""
-    debut = time.perf_counter()
-    ctx = charger_contexte()
-    maintenant = timezone.now()
-    sto = stocks(ctx)
-    # Read from the cursor (integers and booleans: no converter needed; SQLite's 0/1 serve as booleans).
-    sql, params = Inventaire.objects.values_list(*CHAMPS_INVENTAIRE).order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        inventaires = {row[0]: row for row in cursor.fetchall()}
-    ips = _dernier_ips()
-    etabs = list(Etablissement.objects.values(*CHAMPS_ETAB).order_by().iterator(chunk_size=10_000))
-    quartiles = quartiles_ips(ips, {e["uai"]: e["niveau"] for e in etabs})
-    calculs = []
-    for etab in etabs:
-        uai = etab["uai"]
-        etab["ips"] = ips.get(uai)
-        calculs.append(calculer_un(ctx, etab, inventaires.get(uai), sto.get(uai), maintenant))
-    lignes = [c.ligne for c in calculs if c.ligne is not None]
-    histogrammes: Histogrammes = {}
-    agregats = calculer_agregats(calculs, quartiles, maintenant, histogrammes)
-    if ecrire:
-        with transaction.atomic():
-            _ecrire_diagnostics(lignes)
-            _ecrire_agregats(agregats, maintenant)
-            _ecrire_histogrammes(histogrammes)
-    return Bilan(len(etabs), len(lignes), len(agregats), time.perf_counter() - debut)
 
 
 def _vecteur_stocke(etab: dict[str, Any], diagnostic: Diagnostic | None) -> list[int]:
@@ -737,8 +483,9 @@ def _quartiles_stockes() -> dict[str, tuple[Decimal, Decimal, Decimal] | None]:
 
 
 # After an edit, the decile gaps of the larger échelons (``VENTILEES``) and of the EPCI and collectivités of at
-# least ``SEUIL_HISTOGRAMME`` établissements (a métropole, a région's lycées) are read from their histograms, moved
-# by one count; a smaller EPCI's or collectivité's are recomputed from its stored diagnostics (a few dozen rows).
+# least ``national.SEUIL_HISTOGRAMME`` établissements (a métropole, a région's lycées) are read from their
+# histograms, moved by one count; a smaller EPCI's or collectivité's are recomputed from its stored diagnostics
+# (a few dozen rows).
 DECILES_RELUS = (E.EPCI, E.COLLECTIVITE)
 
 
@@ -755,7 +502,8 @@ def _deciles_territoires(
 ) -> dict[tuple[str, str, str], tuple[list[int], list[int]]]:
     """The per-établissement values (rate, terminals per 100 pupils) of the établissement's EPCI and collectivité:
     their établissements first (indexed by collectivité, by commune of the EPCI), then their adopted diagnostics by
-    établissement (the unique index). Fewer than ``SEUIL_HISTOGRAMME`` rows: larger territories keep histograms."""
+    établissement (the unique index). Fewer than ``national.SEUIL_HISTOGRAMME`` rows: larger territories keep
+    histograms."""
     voulus = {(a.echelon, a.code, a.niveau) for a in agregats if a.echelon in DECILES_RELUS}
     if not voulus:
         return {}

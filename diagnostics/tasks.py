@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
-from . import calcul
+from . import national
 
 
 @task()
 def recalculer_tout_tache() -> int:
     """Recompute every diagnostic against the adopted versions (new rows for the new version) and every aggregate."""
-    return calcul.recalculer_tout().diagnostics
+    return national.recalculer_tout().diagnostics

@@ -2,7 +2,7 @@
 
 import pytest
 
-from diagnostics import calcul, services
+from diagnostics import national, services
 from diagnostics.models import Diagnostic
 from referentiels.tests.factories import login
 from territoires.models import Etablissement
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def monde():
     m = construire()
     services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=5)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     return m
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.audit import history_of
-from diagnostics import calcul, engine, selectors, services
+from diagnostics import calcul, engine, national, selectors, services
 from diagnostics.models import Agregat, Diagnostic, Histogramme, Inventaire, LigneInventaire
 from referentiels import services as ref_services
 from referentiels.tests.factories import association, jusqu_a_inscrit, proposer
@@ -81,7 +81,7 @@ def test_recalcul_incremental_egal_au_recalcul_complet():
     for etab, valeur in ((monde.ecole_a, "85.0"), (monde.ecole_b, "110.0"), (monde.prive, "120.0")):
         IPS.objects.create(etablissement=etab, rentree="2022-2023", valeur=Decimal(valeur), source=source)
     services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.all(), seed=7)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     user = agent(monde.rennes)
     services.ligne_ajouter(
         etablissement=monde.ecole_a,
@@ -91,7 +91,7 @@ def test_recalcul_incremental_egal_au_recalcul_complet():
     services.inventaire_modifier(etablissement=monde.ecole_a, user=user, donnees={"debit_mbits": 100, "ent": True})
 
     incremental = _etat()
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     complet = _etat()
     assert incremental == complet
     complet = complet["agregats"]
@@ -122,7 +122,7 @@ def test_deciles_de_la_nation_apres_des_modifications_egaux_au_recalcul_complet(
     départements' decile gaps, kept up to date from their histograms, as the full recomputation finds them. With a
     threshold of one établissement, every EPCI and collectivité keeps histograms too (a métropole's, a région's)."""
     if seuil is not None:
-        monkeypatch.setattr(calcul, "SEUIL_HISTOGRAMME", seuil)
+        monkeypatch.setattr(national, "SEUIL_HISTOGRAMME", seuil)
     monde = construire()
     region = RegionFactory(code="52", nom="Pays de la Loire")
     academie = AcademieFactory(code="17", nom="Nantes", region_academique=region)
@@ -140,7 +140,7 @@ def test_deciles_de_la_nation_apres_des_modifications_egaux_au_recalcul_complet(
         )
     sans_inventaire = EtablissementFactory(commune=autre, uai="0990999Z")
     services.inventaires_simuler(etablissements=Etablissement.objects.exclude(pk=sans_inventaire.pk), seed=11)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     avant = Agregat.objects.get(echelon="nation", code="FR", niveau="").ventilations["deciles_taux"]
     user = dne()
     # A school equips itself fully, another loses its whole inventory, a third is inventoried for the first time.
@@ -161,14 +161,14 @@ def test_deciles_de_la_nation_apres_des_modifications_egaux_au_recalcul_complet(
     assert incremental["agregats"][("nation", "FR", "")][1]["deciles_taux"] != avant
     avec_histogrammes = {"nation", "region", "academie", "departement"} | ({"epci", "collectivite"} if seuil else set())
     assert {e for e, _, _ in incremental["histogrammes"]} == avec_histogrammes
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     assert incremental == _etat()
 
 
 def test_agregats_sommes_des_parties_et_ventilations():
     monde = construire()
     services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.all(), seed=3)
-    bilan = calcul.recalculer_tout()
+    bilan = national.recalculer_tout()
     assert bilan.diagnostics == 4
     nation = _synthese("nation", "FR")
     ecoles = _synthese("nation", "FR", "ecole")
@@ -207,7 +207,7 @@ def test_simulateur_reproductible_et_n_ecrase_pas_un_inventaire_reel():
 def test_un_diagnostic_reste_epingle_a_sa_version():
     monde = construire()
     services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.filter(niveau=Niveau.COLLEGE), seed=1)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     ancien = Diagnostic.objects.get(etablissement=monde.college)
     v1 = ancien.version
     avant = (ancien.cout_socle, ancien.taux, ancien.lignes, ancien.calcule_le)
@@ -216,7 +216,7 @@ def test_un_diagnostic_reste_epingle_a_sa_version():
     amendement = jusqu_a_inscrit(proposer(v1, WEBRADIO_MODIFICATIONS, organisation=association()))
     v2 = ref_services.amendement_adopter(amendement=amendement, actor=None)
     assert selectors.version_plus_recente(ancien) == v2
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     ancien.refresh_from_db()
     assert (ancien.cout_socle, ancien.taux, ancien.lignes, ancien.calcule_le) == avant
     nouveau = Diagnostic.objects.get(etablissement=monde.college, version=v2)
@@ -242,7 +242,7 @@ def test_adopter_une_version_calcule_les_diagnostics_de_la_nouvelle_version():
 
     monde = construire()
     services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.filter(niveau=Niveau.COLLEGE), seed=1)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     v1 = Diagnostic.objects.get(etablissement=monde.college).version
     amendement = jusqu_a_inscrit(proposer(v1, WEBRADIO_MODIFICATIONS, organisation=association()))
     v2 = ref_services.amendement_adopter(amendement=amendement, actor=None)
@@ -256,7 +256,7 @@ def test_adopter_une_version_calcule_les_diagnostics_de_la_nouvelle_version():
 def test_une_commune_d_ecoles_a_une_seule_ligne_lue_pour_chaque_niveau():
     monde = construire()
     services.inventaires_simuler(etablissements=monde.ecole_a.__class__.objects.all(), seed=3)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     code = str(monde.rennes.pk)
     assert list(Agregat.objects.filter(echelon="collectivite", code=code).values_list("niveau", flat=True)) == [""]
     assert selectors.agregat("collectivite", code, "ecole") == selectors.agregat("collectivite", code)
@@ -270,7 +270,7 @@ def test_ecriture_par_copie_sur_postgresql_memes_lignes(monkeypatch):
     """Large batches go through COPY on PostgreSQL (plain statements on SQLite): the same rows either way."""
     construire()
     services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=4)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
 
     def diagnostics() -> dict:
         return {
@@ -280,7 +280,7 @@ def test_ecriture_par_copie_sur_postgresql_memes_lignes(monkeypatch):
 
     avant, agregats_avant = diagnostics(), _etat()
     monkeypatch.setattr(calcul, "SEUIL_COPIE", 1)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     assert diagnostics() == avant and len(avant) == 4
     assert _etat() == agregats_avant
     assert Diagnostic.objects.values("calcule_le").distinct().count() == 1

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from core.audit import history_of
-from diagnostics import calcul, services
+from diagnostics import national, services
 from diagnostics.models import Catalogue, Diagnostic, Prix
 from referentiels.tests.factories import login
 from territoires.models import Etablissement
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def monde():
     m = construire()
     services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=5)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     return m
 
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.audit import history_of
-from diagnostics import calcul, importation, services
+from diagnostics import importation, national, services
 from diagnostics.models import Inventaire, LigneInventaire
 from referentiels.tests.factories import login
 from territoires.models import Etablissement
@@ -71,7 +71,7 @@ def _lire(objets, niveau="ecole"):
 def monde():
     m = construire()
     services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=5)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     return m
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from diagnostics import calcul, services
+from diagnostics import national, services
 from diagnostics.models import Agregat
 from referentiels.tests.factories import login
 from territoires.models import Etablissement
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def monde():
     m = construire()
     services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=5)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     return m
 
 
@@ -89,7 +89,7 @@ def test_les_deciles_suivent_la_modification_d_un_inventaire(client, monde):
         (a.echelon, a.code, a.niveau): (a.ventilations.get("deciles_taux"), a.ventilations.get("deciles_terminaux"))
         for a in Agregat.objects.all()
     }
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     complet = {
         (a.echelon, a.code, a.niveau): (a.ventilations.get("deciles_taux"), a.ventilations.get("deciles_terminaux"))
         for a in Agregat.objects.all()

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from diagnostics import calcul, services
+from diagnostics import national, services
 from diagnostics.models import Diagnostic, Inventaire, LigneInventaire
 from referentiels.tests.factories import login
 from territoires.models import Etablissement
@@ -25,7 +25,7 @@ def _fichier(contenu: str, nom: str = "inventaire.csv"):
 def monde():
     m = construire()
     services.inventaires_simuler(etablissements=Etablissement.objects.all(), seed=5)
-    calcul.recalculer_tout()
+    national.recalculer_tout()
     return m
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from diagnostics import calcul, services
+from diagnostics import national, services
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         services.catalogue_charger_initial()
-        bilan = calcul.recalculer_tout()
+        bilan = national.recalculer_tout()
         self.stdout.write(
             f"{bilan.etablissements} établissements, {bilan.diagnostics} diagnostics, {bilan.agregats} agrégats "
             f"en {bilan.secondes:.1f} s."

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from diagnostics import calcul, services
+from diagnostics import national, services
 from territoires.models import Etablissement
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         n, lignes = services.inventaires_simuler(etablissements=qs, seed=options["graine"])
         self.stdout.write(f"{n} inventaires simulés ({lignes} lignes) en {time.perf_counter() - debut:.1f} s.")
         if not options["sans_recalcul"]:
-            bilan = calcul.recalculer_tout()
+            bilan = national.recalculer_tout()
             self.stdout.write(
                 f"{bilan.diagnostics} diagnostics et {bilan.agregats} agrégats recalculés en {bilan.secondes:.1f} s."
             )
