@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.audit import log_action
 from territoires.models import Collectivite, Etablissement
@@ -305,6 +305,10 @@ def commentaire_ajouter(*, etablissement: Etablissement, user: Any, texte: str) 
     return commentaire
 
 
+# Simulating this many établissements at once refreshes the planner's statistics of the inventory tables.
+SEUIL_ANALYSE = 1000
+
+
 def inventaires_simuler(
     *, etablissements: Any, seed: int = 2019, user: Any = None, unitaire: bool = False
 ) -> tuple[int, int]:
@@ -371,6 +375,12 @@ def inventaires_simuler(
         LigneInventaire.objects.bulk_create(lignes, batch_size=5000)
         n_lignes += len(lignes)
         Inventaire.objects.bulk_create(inventaires, batch_size=5000)
+        if len(cibles) >= SEUIL_ANALYSE:
+            # Millions of lines at once: the planner's statistics must count them before the recomputation reads
+            # them (with the old ones PostgreSQL's grouping of the lines spilled to disk: 3.1 s instead of 1.3 s).
+            with connection.cursor() as cursor:
+                for modele in (LigneInventaire, Inventaire):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(modele._meta.db_table)}")
         par_departement: dict[str, int] = {}
         for row in cibles:
             par_departement[row[4]] = par_departement.get(row[4], 0) + 1
