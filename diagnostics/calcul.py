@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from referentiels.models import EtatVersion, Version
@@ -164,7 +165,7 @@ class Stock:
 
 def lignes_de_stock(ctx: Contexte, etablissements: Iterable[str] | None = None) -> list[tuple[Any, ...]]:
     """Inventory lines summed in SQL per (établissement, item code): (uai, code, units in service, of which with a
-    known acquisition year, of which older than ``engine.AGE_ANCIEN`` years); the sums may be None (no such unit)."""
+    known acquisition year, of which older than ``engine.AGE_ANCIEN`` years)."""
     qs = LigneInventaire.objects.all()
     if etablissements is not None:
         qs = qs.filter(etablissement_id__in=list(etablissements))
@@ -174,9 +175,9 @@ def lignes_de_stock(ctx: Contexte, etablissements: Iterable[str] | None = None) 
         qs.values_list("etablissement_id", "item_code")
         .order_by()
         .annotate(
-            n=Sum("quantite", filter=en_service),
-            date=Sum("quantite", filter=en_service & Q(annee_acquisition__isnull=False)),
-            ancien=Sum("quantite", filter=en_service & Q(annee_acquisition__lt=limite)),
+            n=Coalesce(Sum("quantite", filter=en_service), 0),
+            date=Coalesce(Sum("quantite", filter=en_service & Q(annee_acquisition__isnull=False)), 0),
+            ancien=Coalesce(Sum("quantite", filter=en_service & Q(annee_acquisition__lt=limite)), 0),
         )
     )
     # The ORM builds the SQL; the rows are read from the cursor directly (plain integers, no converters).
@@ -191,9 +192,9 @@ def stocks(ctx: Contexte, etablissements: Iterable[str] | None = None) -> dict[s
     resultat: dict[str, Stock] = defaultdict(Stock)
     for uai, code, n, date, ancien in lignes_de_stock(ctx, etablissements):
         s = resultat[uai]
-        s.lignes[code] = n or 0
-        s.date += date or 0
-        s.ancien += ancien or 0
+        s.lignes[code] = n
+        s.date += date
+        s.ancien += ancien
     return resultat
 
 

@@ -23,9 +23,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -77,6 +79,11 @@ class Etablissements:
     collectivite_id: np.ndarray  # -1 when none (for negotiated prices)
 
 
+def _colonnes(lignes: list[tuple[Any, ...]], largeur: int) -> list[list[Any]]:
+    """The columns of ``lignes`` (``zip(*lignes)`` is ten times slower on hundreds of thousands of rows)."""
+    return [list(map(itemgetter(k), lignes)) for k in range(largeur)]
+
+
 def _texte(valeur: Any) -> str | None:
     return None if valeur is None else str(valeur)
 
@@ -84,8 +91,8 @@ def _texte(valeur: Any) -> str | None:
 def lire_etablissements() -> tuple[Etablissements, dict[str, tuple[Decimal, Decimal, Decimal] | None]]:
     """Every établissement as columns, with its equity groups; and the national IPS quartile cut points."""
     lignes = list(Etablissement.objects.values_list(*CHAMPS_ETAB).order_by().iterator(chunk_size=10_000))
-    (uai, niveau, secteur, classes, eleves, coll, epci, dep, aca, reg, population, superficie) = (
-        map(list, zip(*lignes, strict=True)) if lignes else ([] for _ in CHAMPS_ETAB)
+    (uai, niveau, secteur, classes, eleves, coll, epci, dep, aca, reg, population, superficie) = _colonnes(
+        lignes, len(CHAMPS_ETAB)
     )
     ips = _dernier_ips()
     quartiles = quartiles_ips(ips, dict(zip(uai, niveau, strict=True)))
@@ -143,14 +150,14 @@ def lire_stocks(ctx: Contexte, rang: dict[str, int]) -> Stocks:
     n = len(rang)
     if not lignes:
         return Stocks({}, np.zeros((n, 0), dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
-    uais, codes_lignes, quantites, dates, anciens = zip(*lignes, strict=True)
-    codes: dict[str, int] = {}
-    colonnes = np.fromiter((codes.setdefault(c, len(codes)) for c in codes_lignes), np.int64, len(lignes))
+    uais, codes_lignes, quantites, dates, anciens = _colonnes(lignes, 5)
+    colonnes, noms = pd.factorize(np.array(codes_lignes, dtype=object))
+    codes = {nom: j for j, nom in enumerate(noms)}
     rangs = np.fromiter(map(rang.__getitem__, uais), np.int64, len(lignes))
     tableau = np.zeros((n, len(codes)), dtype=np.int64)
-    tableau[rangs, colonnes] = np.array([q or 0 for q in quantites], dtype=np.int64)
-    date = np.bincount(rangs, weights=[d or 0 for d in dates], minlength=n).astype(np.int64)
-    ancien = np.bincount(rangs, weights=[a or 0 for a in anciens], minlength=n).astype(np.int64)
+    tableau[rangs, colonnes] = quantites
+    date = np.bincount(rangs, weights=dates, minlength=n).astype(np.int64)
+    ancien = np.bincount(rangs, weights=anciens, minlength=n).astype(np.int64)
     return Stocks(codes, tableau, date, ancien)
 
 
@@ -178,7 +185,9 @@ def lire_inventaires(rang: dict[str, int]) -> Inventaires:
     debit: list[int | None] = [None] * n
     colonnes = {nom: np.zeros(n, dtype=np.int64) for nom in ("salles", "internet", "ent", "acc", "maint", "simule")}
     if lignes:
-        uais, debits, salles, internet, ent, accompagnement, maintenance, simule = zip(*lignes, strict=True)
+        uais, debits, salles, internet, ent, accompagnement, maintenance, simule = _colonnes(
+            lignes, len(CHAMPS_INVENTAIRE)
+        )
         rangs = np.fromiter(map(rang.__getitem__, uais), np.int64, len(lignes))
         present[rangs] = True
         for r, d in zip(rangs.tolist(), debits, strict=True):
@@ -368,17 +377,30 @@ Cle = tuple[str, str, str]  # (échelon, code, niveau or "" for all niveaux)
 Histogrammes = dict[Cle, tuple[engine.Histogramme, engine.Histogramme]]
 
 
-def _somme(a: list[int], b: list[int]) -> list[int]:
-    return [x + y for x, y in zip(a, b, strict=True)]
-
-
-def _sommer(cles: list[tuple[Any, ...]], vecteurs: np.ndarray) -> dict[tuple[Any, ...], list[int]]:
-    """The sum of the rows of ``vecteurs`` that share a key."""
-    index: dict[tuple[Any, ...], int] = {}
+def _sommer(cles: list[Any], vecteurs: np.ndarray) -> tuple[list[Any], np.ndarray]:
+    """The distinct keys, and the sum of the rows of ``vecteurs`` of each."""
+    index: dict[Any, int] = {}
     rangs = np.fromiter((index.setdefault(c, len(index)) for c in cles), np.int64, len(cles))
     sommes = np.zeros((len(index), vecteurs.shape[1]), dtype=np.int64)
     np.add.at(sommes, rangs, vecteurs)
-    return dict(zip(index, sommes.tolist(), strict=True))
+    return list(index), sommes
+
+
+class _Cumul:
+    """Rows of ``matrice`` to add into keyed totals, summed at once by ``totaux``."""
+
+    def __init__(self, matrice: np.ndarray) -> None:
+        self.matrice = matrice
+        self.cles: list[Any] = []
+        self.rangs: list[int] = []
+
+    def ajouter(self, cle: Any, rang: int) -> None:
+        self.cles.append(cle)
+        self.rangs.append(rang)
+
+    def totaux(self) -> dict[Any, list[int]]:
+        cles, sommes = _sommer(self.cles, self.matrice[self.rangs])
+        return dict(zip(cles, sommes.tolist(), strict=True))
 
 
 def _territoires_des_lignes(
@@ -452,13 +474,15 @@ def calculer_agregats(
     """
     quand = (maintenant or timezone.now()).isoformat()
     v = evaluation.vecteurs
-    zero = [0] * N_CHAMPS
     groupes = list(zip(etabs.niveau, etabs.zone, etabs.ips, etabs.secteur, strict=True))
-    petites: dict[tuple[Any, ...], list[int]] = {}
+    cles_petites, rangs_petites = [], []
     for echelon, codes in ((E.COLLECTIVITE, etabs.collectivite), (E.EPCI, etabs.epci)):
-        rangs = [i for i, code in enumerate(codes) if code is not None]
-        petites.update(_sommer([(echelon, codes[i], *groupes[i]) for i in rangs], v[rangs]))
-    cellules = _sommer(
+        for i, code in enumerate(codes):
+            if code is not None:
+                cles_petites.append((echelon, code, *groupes[i]))
+                rangs_petites.append(i)
+    petites, sommes_petites = _sommer(cles_petites, v[rangs_petites])
+    cellules, sommes_cellules = _sommer(
         list(
             zip(
                 etabs.departement,
@@ -473,52 +497,40 @@ def calculer_agregats(
         ),
         v,
     )
-    sommes: dict[Cle, list[int]] = {}
     niveaux_de: dict[tuple[str, str], set[str]] = defaultdict(set)
     effectifs: dict[tuple[str, str], int] = defaultdict(int)
     groupes_de: dict[tuple[str, str], tuple[set[str], set[str], set[str]]] = {}
-    for (echelon, code, niveau, zone, ips, secteur), somme in petites.items():
+    for (echelon, code, niveau, zone, ips, secteur), effectif in zip(
+        petites, sommes_petites[:, 0].tolist(), strict=True
+    ):
         niveaux_de[(echelon, code)].add(niveau)
-        effectifs[(echelon, code)] += somme[0]
+        effectifs[(echelon, code)] += effectif
         ensembles = groupes_de.get((echelon, code))
         if ensembles is None:
             ensembles = groupes_de[(echelon, code)] = (set(), set(), set())
         ensembles[0].add(zone)
         ensembles[1].add(ips)
         ensembles[2].add(secteur)
-    ventilations: dict[Cle, dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
-    par_niveau: dict[Cle, list[int]] = {}
-    for (echelon, code, niveau, zone, ips, secteur), somme in petites.items():
-        cle = (echelon, code, niveau)
-        par_niveau[cle] = _somme(par_niveau.get(cle, zero), somme)
+    # Totals and breakdowns: (territory, niveau) and (territory, niveau, dimension, group) keys of rows to add.
+    totaux, groupes_petites = _Cumul(sommes_petites), _Cumul(sommes_petites)
+    for i, (echelon, code, niveau, zone, ips, secteur) in enumerate(petites):
         # A collectivité or EPCI of one niveau only (a commune's écoles): its row « all niveaux » is that
         # niveau's; no duplicate row (``selectors.agregat`` reads it for the niveau).
+        niveaux = ("", niveau) if len(niveaux_de[(echelon, code)]) > 1 else ("",)
+        for niv in niveaux:
+            totaux.ajouter((echelon, code, niv), i)
         # A territory of one établissement has no breakdown: each group would be the whole.
         if effectifs[(echelon, code)] < 2:
             continue
         # Only the dimensions of two groups or more (one group is the territory's total).
-        dimensions = [
-            (dimension, valeur)
-            for dimension, valeur, ensemble in zip(
-                ("zone", "ips", "secteur"), (zone, ips, secteur), groupes_de[(echelon, code)], strict=True
-            )
-            if len(ensemble) > 1
-        ]
-        if not dimensions:
-            continue
-        for niv in ("", niveau) if len(niveaux_de[(echelon, code)]) > 1 else ("",):
-            vent = ventilations[(echelon, code, niv)]
-            for dimension, valeur in dimensions:
-                vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), somme)
-    for (echelon, code, niveau), somme in par_niveau.items():
-        sommes[(echelon, code, "")] = _somme(sommes.get((echelon, code, ""), zero), somme)
-        if len(niveaux_de[(echelon, code)]) > 1:
-            sommes[(echelon, code, niveau)] = somme
-    for vent in ventilations.values():
-        # A dimension of one group only is the territory's total: not stored for small territories (JSON size).
-        for dimension in [d for d, valeurs in vent.items() if len(valeurs) < 2]:
-            del vent[dimension]
-    for (dep, aca, reg, niveau, zone, ips, secteur), somme in cellules.items():
+        for dimension, valeur, ensemble in zip(
+            ("zone", "ips", "secteur"), (zone, ips, secteur), groupes_de[(echelon, code)], strict=True
+        ):
+            if len(ensemble) > 1:
+                for niv in niveaux:
+                    groupes_petites.ajouter((echelon, code, niv, dimension, valeur), i)
+    totaux_cellules, groupes_cellules = _Cumul(sommes_cellules), _Cumul(sommes_cellules)
+    for j, (dep, aca, reg, niveau, zone, ips, secteur) in enumerate(cellules):
         territoires = [(E.NATION, "FR"), (E.DEPARTEMENT, dep)]
         if aca is not None:
             territoires.append((E.ACADEMIE, aca))
@@ -526,11 +538,21 @@ def calculer_agregats(
             territoires.append((E.REGION, reg))
         for echelon, code in territoires:
             for niv in ("", niveau):
-                cle = (echelon, code, niv)
-                sommes[cle] = _somme(sommes.get(cle, zero), somme)
-                vent = ventilations[cle]
+                totaux_cellules.ajouter((echelon, code, niv), j)
                 for dimension, valeur in (("zone", zone), ("ips", ips), ("secteur", secteur)):
-                    vent[dimension][valeur] = _somme(vent[dimension].get(valeur, zero), somme)
+                    groupes_cellules.ajouter((echelon, code, niv, dimension, valeur), j)
+    sommes: dict[Cle, list[int]] = {**totaux.totaux(), **totaux_cellules.totaux()}
+    ventilations: dict[Cle, dict[str, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(dict))
+    for (echelon, code, niv, dimension, valeur), somme in {
+        **groupes_petites.totaux(),
+        **groupes_cellules.totaux(),
+    }.items():
+        ventilations[(echelon, code, niv)][dimension][valeur] = somme
+    for cle, vent in ventilations.items():
+        # A small territory's dimension of one group only (in one niveau) is its total: not stored (JSON size).
+        if cle[0] not in VENTILEES:
+            for dimension in [d for d, valeurs in vent.items() if len(valeurs) < 2]:
+                del vent[dimension]
 
     familles = [
         (E.NATION, ["FR"] * len(etabs.uai)),
