@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models
 from django.urls import reverse
 
+from core.fields import JSONTexte
 from referentiels.rules import LONGUEUR_CODE
 
 
@@ -200,7 +201,7 @@ class Diagnostic(models.Model):
     cout_incomplet = models.BooleanField("coût incomplet (prix inconnus)")
     manquants = models.PositiveIntegerField("items requis manquants")
     indetermines = models.PositiveIntegerField("items indéterminés")
-    lignes = models.JSONField("résultat par item")
+    lignes = JSONTexte("résultat par item")
     # Figures of the établissement at computation time, for the ETIC-style aggregates.
     eleves = models.PositiveIntegerField(null=True)
     classes = models.PositiveIntegerField(null=True)
