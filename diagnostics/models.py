@@ -237,8 +237,8 @@ class Agregat(models.Model):
     echelon = models.CharField("échelon", max_length=12, choices=Echelon.choices)
     code = models.CharField("code du territoire", max_length=40)
     niveau = models.CharField("niveau", max_length=10, blank=True)
-    synthese = models.JSONField("sommes")
-    ventilations = models.JSONField("ventilations d'équité", default=dict)
+    synthese = JSONTexte("sommes")
+    ventilations = JSONTexte("ventilations d'équité", default=dict)
     calcule_le = models.DateTimeField("calculé le")
 
     class Meta:
@@ -261,8 +261,8 @@ class Histogramme(models.Model):
     echelon = models.CharField("échelon", max_length=12, choices=Echelon.choices)
     code = models.CharField("code du territoire", max_length=40)
     niveau = models.CharField("niveau", max_length=10, blank=True)
-    taux = models.JSONField("taux de conformité")
-    terminaux = models.JSONField("terminaux pour 100 élèves")
+    taux = JSONTexte("taux de conformité")
+    terminaux = JSONTexte("terminaux pour 100 élèves")
 
     class Meta:
         verbose_name = "histogramme territorial"
