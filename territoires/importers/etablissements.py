@@ -32,6 +32,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ from .champs import (
     secteur_de,
 )
 from .decoupage import Referentiel
-from .readers import Erreurs, lire
+from .readers import Erreurs, Table, lire
 
 Desire = dict[str, dict[str, Any]]
 
@@ -152,10 +153,9 @@ def lire_scolaire(
     out = Scolaire()
     inconnues: dict[str, int] = {}
 
-    def garder(dep: str | None) -> bool:
-        return dep is not None and (departements is None or dep in departements)
-
     communes = ref.communes
+    departements_ref = ref.departements
+    tous = departements is None
     etablissements = out.etablissements
 
     # 1. The list: derived first, then the geolocalised directory over it.
@@ -213,16 +213,17 @@ def lire_scolaire(
             dep = DEPARTEMENTS_CONNUS.get(dep) or ctx.departement(dep)
             if commune not in COMMUNES_VALIDES:
                 commune = ctx.commune(commune, requis=False)
-            niveau = niveau_de(type_etablissement or nature)
-            if uai is None or dep is None or not garder(dep):
+            if uai is None or dep is None or not (tous or dep in departements):
                 continue
+            niveau = niveau_de(type_etablissement or nature)
             if not niveau or etat.upper() == "FERME":
                 continue
-            if commune is None or commune not in communes:
+            la_commune = communes.get(commune) if commune is not None else None
+            if la_commune is None:
                 inconnues[code] = inconnues.get(code, 0) + 1
                 continue
-            commune_dep = communes[commune]["departement_id"]
-            departement = ref.departements[commune_dep]
+            commune_dep = la_commune["departement_id"]
+            departement = departements_ref[commune_dep]
             if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
                 # decoupage-administratif has no académie: the Ministry's directory tells it.
                 departement["academie_id"] = code_academie.zfill(2)
@@ -348,8 +349,11 @@ def lire_scolaire(
         t = lire(chemin, chemin.name, COLONNES_IPS, ["rentree", "uai", "ips"], erreurs)
         if t is None:
             continue
-        ctx = Contexte(erreurs, t.fichier, t)
         prevalider_uai(t.col("uai"))
+        if _ips_par_colonnes(t, code, out):
+            continue
+        # A value is not valid: row by row, which names the lines at fault (the same rows as above otherwise).
+        ctx = Contexte(erreurs, t.fichier, t)
         decimal, entier = ctx.decimal, ctx.entier
         etablissements, ips, effectifs = out.etablissements, out.ips, out.effectifs
         dixiemes = DECIMAUX.setdefault("0.1", {})
@@ -395,11 +399,12 @@ def lire_scolaire(
 
     _choisir_effectifs(out)
     # normalise_recherche works character by character, then splits on spaces: the text of "nom commune uai code
-    # postal" is the texts of its parts, joined; a commune's and a postcode's are computed once.
+    # postal" is the texts of its parts, joined; each distinct name (35,000 of 60,000 nationally: "École maternelle
+    # publique"…), commune and postcode is normalised once.
     normalise_une_fois = lru_cache(maxsize=None)(normalise_recherche)
     for uai, e in out.etablissements.items():
         parties = (
-            normalise_recherche(e["nom"]),
+            normalise_une_fois(e["nom"]),
             normalise_une_fois(communes[e["commune_id"]]["nom"]),
             uai.lower(),  # a valid UAI: digits and a capital letter
             normalise_une_fois(e["code_postal"]),
@@ -408,6 +413,64 @@ def lire_scolaire(
     for code, n in inconnues.items():
         out.avertissements.append(f"{code} : {n} établissements ignorés (commune absente du COG 2026)")
     return out
+
+
+def _ips_par_colonnes(t: Table, code: str, out: Scolaire) -> bool:
+    """The IPS (and pupils) of a file whose every value is valid, column by column: each distinct value is parsed
+    once, the rows are mapped in C (the same rows and values as the row-by-row loop of ``lire_scolaire``). False,
+    with nothing changed, if a value is not valid: the caller then reads the file row by row, naming the lines."""
+    uais = t.col("uai")
+    if not UAI_VALIDES.issuperset(uais):
+        return False
+    muet = Contexte(Erreurs(), t.fichier)  # parses without reporting: a value it rejects sends the file back
+    rentrees = {r: muet.rentree(r) for r in set(t.col("rentree"))}
+    if None in rentrees.values():
+        return False
+    dixiemes = DECIMAUX.setdefault("0.1", {})
+    valeurs: dict[str, Any] = {}
+    non_significatifs: dict[str, bool] = {}
+    for brut in set(t.col("ips")):
+        valeur, ns = dixiemes.get(brut), False
+        if valeur is None:
+            haut = brut.upper()
+            ns = haut == "NS"
+            valeur = None if ns else muet.decimal(haut, "ips")
+            if valeur is None and haut and not ns:
+                return False
+        valeurs[brut], non_significatifs[brut] = valeur, ns
+    references = []
+    for colonne in ("ips_national", "ips_academique", "ips_departemental"):
+        lues = {v: dixiemes.get(v) or (muet.decimal(v, colonne) if v else None) for v in set(t.col(colonne))}
+        if any(v and d is None for v, d in lues.items()):
+            return False
+        references.append(map(lues.__getitem__, t.col(colonne)))
+    eleves = t.colonnes.get("effectifs")
+    nombres = {v: muet.entier(v, "effectifs") for v in set(eleves or ()) if v}
+    if None in nombres.values():
+        return False
+
+    etablissements = out.etablissements
+    bruts = t.col("ips")
+    lignes = zip(map(valeurs.__getitem__, bruts), map(non_significatifs.__getitem__, bruts), *references, repeat(code))
+    cles = zip(uais, map(rentrees.__getitem__, t.col("rentree")), strict=True)
+    gardees = list(map(etablissements.__contains__, uais))  # the figures of établissements outside the import: no
+    out.ips.update(compress(zip(cles, map(list, lignes), strict=True), gardees))
+    sous_contrat = {s for s in set(t.col("secteur")) if secteur_de(s) == "prive_sous_contrat"}
+    if sous_contrat:
+        for uai, secteur in zip(uais, t.col("secteur"), strict=True):
+            if secteur in sous_contrat:
+                e = etablissements.get(uai)
+                if e is not None and e["secteur"] == "prive":
+                    e["secteur"] = "prive_sous_contrat"
+    if eleves is not None:
+        for uai, rentree, nombre in zip(uais, t.col("rentree"), eleves, strict=True):
+            if nombre and uai in etablissements:
+                out.effectifs[(uai, rentrees[rentree], code)] = {
+                    "eleves": nombres[nombre],
+                    "classes": None,
+                    "_famille": "ips",
+                }
+    return True
 
 
 def _choisir_effectifs(out: Scolaire) -> None:

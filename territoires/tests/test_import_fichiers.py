@@ -415,3 +415,34 @@ def test_an_ips_file_with_a_bad_uai_names_its_line(tmp_path):
         importer(tmp_path, "--force")
     assert "ips_ecoles_2022_2025.csv.gz, ligne 3, colonne « uai » : code UAI « 0350122X » invalide" in str(exc.value)
     assert not Etablissement.objects.exists()
+
+
+IPS_COLLEGES = """rentree_scolaire,academie,code_du_departement,departement,uai,nom_de_l_etablissment,code_insee_de_la_commune,nom_de_la_commune,secteur,effectifs,ips,ecart_type_de_l_ips
+2022-2023,RENNES,035,ILLE-ET-VILAINE,0350002M,COLLEGE PRIVE PIERRE BROSSOLETTE,35047,BRUZ,privé sous contrat,540.0,110.4,31.3
+"""
+# A college outside the import, with a value that is not a number: not reported (its figures are not read), but the
+# file is then read row by row instead of column by column.
+HORS_IMPORT = "2022-2023,RENNES,035,ILLE-ET-VILAINE,0352778E,COLLEGE AILLEURS,35238,RENNES,public,abc,n/a,31.3\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("autre_ligne", ["", HORS_IMPORT], ids=["par-colonnes", "ligne-par-ligne"])
+def test_ips_and_pupils_of_an_ips_file_are_the_same_however_it_is_read(tmp_path, autre_ligne):
+    from territoires.models import IPS
+
+    ecrire_mini(
+        tmp_path,
+        **{
+            "etablissements_geolocalises_2026.csv.gz": ETABLISSEMENTS.replace(
+                "Collège Pierre Brossolette,college,,Public", "Collège Pierre Brossolette,college,,Privé"
+            ),
+            "ips_colleges_2022.csv": IPS_COLLEGES + autre_ligne,
+        },
+    )
+    importer(tmp_path, "--force")
+    college = Etablissement.objects.get(uai="0350002M")
+    ips = IPS.objects.get(etablissement=college)
+    assert (ips.rentree, str(ips.valeur), ips.source.code) == ("2022-2023", "110.4", "ips_colleges_2022")
+    assert (college.eleves, college.eleves_annee) == (540, "2022-2023")
+    assert college.secteur == "prive_sous_contrat"  # the IPS file says "sous contrat"
+    assert IPS.objects.count() == 1
