@@ -434,8 +434,9 @@ class Repartition:
     def __init__(self, lignes: np.ndarray, territoires: np.ndarray, etiquettes: list[Cle], valeurs: np.ndarray):
         ordre = np.lexsort((valeurs[lignes], territoires))
         self.territoires, self.valeurs = territoires[ordre], valeurs[lignes][ordre]
-        debuts = np.flatnonzero(np.r_[True, self.territoires[1:] != self.territoires[:-1]])
-        fins = np.r_[debuts[1:], len(self.territoires)]
+        n = len(self.territoires)
+        debuts = np.flatnonzero(np.r_[True, self.territoires[1:] != self.territoires[:-1]]) if n else np.arange(0)
+        fins = np.r_[debuts[1:], n] if n else debuts
         self.tranches = {
             etiquettes[t]: (a, b) for t, a, b in zip(self.territoires[debuts].tolist(), debuts, fins, strict=True)
         }

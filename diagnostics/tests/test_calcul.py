@@ -187,6 +187,23 @@ def test_agregats_sommes_des_parties_et_ventilations():
     assert nation.simules == 4
 
 
+def test_sans_aucun_etablissement_le_recalcul_n_ecrit_rien():
+    bilan = national.recalculer_tout()
+    assert (bilan.etablissements, bilan.diagnostics, bilan.agregats) == (0, 0, 0)
+    assert not Agregat.objects.exists() and not Histogramme.objects.exists()
+
+
+def test_sans_aucun_inventaire_les_agregats_comptent_les_etablissements_sans_decile():
+    monde = construire()
+    Inventaire.objects.all().delete()
+    bilan = national.recalculer_tout()
+    assert bilan.diagnostics == 0
+    nation = Agregat.objects.get(echelon="nation", code="FR", niveau="")
+    assert nation.synthese["etablissements"] == Etablissement.objects.count() and nation.synthese["diagnostiques"] == 0
+    assert "deciles_taux" not in nation.ventilations
+    assert _synthese("collectivite", str(monde.rennes.pk)).diagnostiques == 0
+
+
 def test_simulateur_reproductible_et_n_ecrase_pas_un_inventaire_reel():
     monde = construire()
     qs = monde.ecole_a.__class__.objects.all()
