@@ -31,6 +31,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.ramasse_miettes import sans_ramasse_miettes
 from territoires.models import Etablissement
 
 from . import engine, vectoriel
@@ -644,15 +645,16 @@ class Bilan:
 def recalculer_tout(*, ecrire: bool = True) -> Bilan:
     """Recompute every diagnostic against the adopted versions, then every aggregate."""
     debut = time.perf_counter()
-    ctx = charger_contexte()
-    maintenant = timezone.now()
-    etabs, quartiles = lire_etablissements()
-    evaluation = evaluer_national(ctx, etabs, maintenant)
-    histogrammes: Histogrammes = {}
-    agregats = calculer_agregats(etabs, evaluation, quartiles, maintenant, histogrammes)
-    if ecrire:
-        with transaction.atomic():
-            _ecrire_diagnostics(evaluation.lignes)
-            _ecrire_agregats(agregats, maintenant)
-            _ecrire_histogrammes(histogrammes)
+    with sans_ramasse_miettes():
+        ctx = charger_contexte()
+        maintenant = timezone.now()
+        etabs, quartiles = lire_etablissements()
+        evaluation = evaluer_national(ctx, etabs, maintenant)
+        histogrammes: Histogrammes = {}
+        agregats = calculer_agregats(etabs, evaluation, quartiles, maintenant, histogrammes)
+        if ecrire:
+            with transaction.atomic():
+                _ecrire_diagnostics(evaluation.lignes)
+                _ecrire_agregats(agregats, maintenant)
+                _ecrire_histogrammes(histogrammes)
     return Bilan(len(etabs.uai), len(evaluation.lignes), len(agregats), time.perf_counter() - debut)
