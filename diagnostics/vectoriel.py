@@ -139,12 +139,12 @@ def evaluer_tableaux(
         couts=couts,
         prix_inconnus=prix_inconnus,
         taux=taux,
-        au_socle=~manque_requis.any(axis=1),
+        au_socle=np.asarray(~manque_requis.any(axis=1)),
         manquants=manque_requis.sum(axis=1),
         indetermines=(~connus).sum(axis=1),
         cout_socle=np.where(obligatoires, couts, 0).sum(axis=1),
         cout_optionnel=np.where(obligatoires, 0, couts).sum(axis=1),
-        cout_incomplet=(obligatoires & prix_inconnus).any(axis=1),
+        cout_incomplet=np.asarray((obligatoires & prix_inconnus).any(axis=1)),
     )
 
 
