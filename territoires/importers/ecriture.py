@@ -1,9 +1,6 @@
 """Writing desired rows in bulk: one read per model, then bulk_create / bulk_update of what differs."""
 
-import queue
-import threading
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice, repeat
 from operator import itemgetter, methodcaller
@@ -13,91 +10,6 @@ from django.db import connection, models
 from django.utils import timezone
 
 TAILLE_LOT = 1000
-
-
-class Ecrivain:
-    """The one thread that runs every statement of an import into an empty SQLite database, in the transaction of
-    the main thread, on its connection (Django opens it with ``check_same_thread=False``).
-
-    sqlite3 releases the GIL while SQLite inserts a row: the main thread parses, checks and prepares the next
-    tables meanwhile. The main thread never touches the database while jobs are pending (``attendre`` before any
-    read). The first failing job stops the writer: the following jobs are skipped and ``attendre`` raises its
-    exception in the main thread, whose transaction then rolls everything back.
-    """
-
-    def __init__(self, brute: Any) -> None:
-        self._brute = brute
-        self._travaux: queue.Queue[Callable[[Any], None] | None] = queue.Queue()
-        self._erreur: BaseException | None = None
-        self._fil = threading.Thread(target=self._boucle, name="import-territoires-ecriture", daemon=True)
-        self._fil.start()
-
-    def _boucle(self) -> None:
-        while True:
-            travail = self._travaux.get()
-            try:
-                if travail is None:
-                    return
-                if self._erreur is None:
-                    travail(self._brute)
-            except BaseException as exc:  # re-raised in the main thread by attendre()
-                self._erreur = exc
-            finally:
-                self._travaux.task_done()
-
-    def soumettre(self, travail: Callable[[Any], None]) -> None:
-        if self._erreur is not None:
-            self.attendre()
-        self._travaux.put(travail)
-
-    def attendre(self) -> None:
-        """Wait until every job submitted is done; raise the writer's error, if any."""
-        self._travaux.join()
-        if self._erreur is not None:
-            raise self._erreur
-
-    def fermer(self) -> None:
-        """Stop the thread once the jobs already submitted are done (or skipped, after an error)."""
-        self._erreur = self._erreur or _Arret()
-        self._travaux.put(None)
-        self._fil.join()
-
-
-class _Arret(Exception):
-    """Set by ``fermer``: the jobs still queued are skipped."""
-
-
-_ecrivain: Ecrivain | None = None
-
-
-@contextmanager
-def ecriture_parallele() -> Iterator[None]:
-    """Within the block, the inserts of ``synchroniser`` (SQLite only) run in a writer thread (see ``Ecrivain``);
-    at its end every write is done (or its error raised). Use it inside the transaction of the writes."""
-    global _ecrivain
-    connection.ensure_connection()
-    ecrivain = Ecrivain(connection.connection)
-    _ecrivain = ecrivain
-    try:
-        yield
-        ecrivain.attendre()
-    finally:
-        _ecrivain = None
-        ecrivain.fermer()
-
-
-def soumettre_sql(sql: str, lignes: list[Sequence[Any]]) -> None:
-    """``executemany(sql, lignes)`` (``?`` parameters) in the writer thread of ``ecriture_parallele``."""
-    if _ecrivain is None:
-        raise RuntimeError("soumettre_sql hors de ecriture_parallele")
-    if lignes:
-        _ecrivain.soumettre(lambda brute: brute.executemany(sql, lignes))
-
-
-def attendre_ecritures() -> None:
-    """Before the main thread reads or writes the database: wait for the writer thread, if any."""
-    if _ecrivain is not None:
-        _ecrivain.attendre()
 
 
 @dataclass
@@ -125,7 +37,7 @@ def synchroniser(
     ``cles`` are the fields of the natural key (one field: the key is its value; several: a tuple). Keys in
     ``ignorer`` are neither created nor updated (e.g. competences transferred by a user). The values are dicts
     (field → value), or, with ``champs``, sequences of the values of these fields (no dict per row: the IPS).
-    ``vide``: the caller knows the table is empty (no read of its rows: nothing waits for the writer thread).
+    ``vide``: the caller knows the table is empty (no read of its rows).
     """
     compte = Compte()
     if not desire:
@@ -135,7 +47,6 @@ def synchroniser(
     a_dater = any(f.name == "modifie_le" for f in model._meta.concrete_fields)
     existants: dict[Hashable, dict[str, Any]] = {}
     if not vide:
-        attendre_ecritures()
         qs = model._default_manager.filter(**(filtre or {})).values("pk", *cles, *champs)
         for row in qs.iterator(chunk_size=5000):
             cle = row[cles[0]] if len(cles) == 1 else tuple(row[c] for c in cles)
@@ -175,7 +86,6 @@ def synchroniser(
             ordre=champs if en_tuples else None,
         )
     if a_modifier:
-        attendre_ecritures()
         model._default_manager.bulk_update(
             a_modifier, [*champs, *(["modifie_le"] if a_dater else [])], batch_size=TAILLE_LOT // 4
         )
@@ -275,53 +185,46 @@ def inserer(
         else:
             colonnes[i] = [None if v is None else prep.get_db_prep_save(v, connection) for v in colonnes[i]]
     sql = f"INSERT INTO {table} ({noms}) VALUES "  # noqa: S608
-    travail = _insertion_sqlite(
+    connection.ensure_connection()
+    _inserer_sqlite(
+        connection.connection,
         model._meta.db_table,
         sql,
         len(champs),
         zip(*colonnes, strict=False),
         differer_index=table_vide and n >= 10_000,
     )
-    if _ecrivain is not None:
-        _ecrivain.soumettre(travail)
-    else:
-        connection.ensure_connection()
-        travail(connection.connection)
 
 
-def _insertion_sqlite(
-    table: str, sql: str, nombre: int, lignes: Iterable[Sequence[Any]], *, differer_index: bool
-) -> Callable[[Any], None]:
-    """The job inserting ``lignes`` (of ``nombre`` values) on a raw sqlite3 connection (in the writer thread, or at
-    once). ``sql`` is the ``INSERT … VALUES`` without its rows: they go by lots of several rows per statement (half
-    the CPU time of one row per statement: SQLite runs, and sqlite3 steps and resets, a statement per lot), in
-    their order (the same ids); the last rows, fewer than a lot, one per statement."""
+def _inserer_sqlite(
+    brute: Any, table: str, sql: str, nombre: int, lignes: Iterable[Sequence[Any]], *, differer_index: bool
+) -> None:
+    """Insert ``lignes`` (of ``nombre`` values) on a raw sqlite3 connection. ``sql`` is the ``INSERT … VALUES``
+    without its rows: they go by lots of several rows per statement (half the CPU time of one row per statement:
+    SQLite runs, and sqlite3 steps and resets, a statement per lot), in their order (the same ids); the last rows,
+    fewer than a lot, one per statement."""
     par_lot = max(1, 999 // nombre)  # 999: the least limit of SQLite on the parameters of a statement
     une = f"({', '.join(['?'] * nombre)})"
     sql_lot, sql_une = sql + ", ".join([une] * par_lot), sql + une
-
-    def travail(brute: Any) -> None:
-        cursor = brute.cursor()
-        try:
-            index_differes: list[str] = []
-            if differer_index:
-                # Plain (not unique) indexes of a table that was empty are built after its inserts, one sort each.
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                    [table],
-                )
-                for nom_index, sql_index in cursor.fetchall():
-                    if not sql_index.upper().startswith("CREATE UNIQUE"):
-                        cursor.execute(f'DROP INDEX "{nom_index}"')
-                        index_differes.append(sql_index)
-            rangees = list(lignes)
-            suite = iter(rangees)
-            lots = (tuple(chain.from_iterable(islice(suite, par_lot))) for _ in range(len(rangees) // par_lot))
-            cursor.executemany(sql_lot, lots)
-            cursor.executemany(sql_une, list(suite))  # the rows left
-            for sql_index in index_differes:
-                cursor.execute(sql_index)
-        finally:
-            cursor.close()
-
-    return travail
+    cursor = brute.cursor()
+    try:
+        index_differes: list[str] = []
+        if differer_index:
+            # Plain (not unique) indexes of a table that was empty are built after its inserts, one sort each.
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                [table],
+            )
+            for nom_index, sql_index in cursor.fetchall():
+                if not sql_index.upper().startswith("CREATE UNIQUE"):
+                    cursor.execute(f'DROP INDEX "{nom_index}"')
+                    index_differes.append(sql_index)
+        rangees = list(lignes)
+        suite = iter(rangees)
+        lots = (tuple(chain.from_iterable(islice(suite, par_lot))) for _ in range(len(rangees) // par_lot))
+        cursor.executemany(sql_lot, lots)
+        cursor.executemany(sql_une, list(suite))  # the rows left
+        for sql_index in index_differes:
+            cursor.execute(sql_index)
+    finally:
+        cursor.close()

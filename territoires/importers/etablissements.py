@@ -52,7 +52,8 @@ from .champs import (
     secteur_de,
 )
 from .decoupage import Referentiel
-from .readers import Erreurs, Table, lire
+from .lecture_a_part import Lecture, Lue, lire_ici
+from .readers import Erreurs, Table
 
 Desire = dict[str, dict[str, Any]]
 
@@ -116,6 +117,26 @@ CHAMPS_IPS = ("valeur", "non_significatif", "national", "academique", "departeme
 PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
 
 
+# What lire_scolaire reads of each family of school files: columns and required columns.
+LECTURES = {
+    "etablissements": (COLONNES_ETABLISSEMENTS, ["uai", "nom", "code_commune", "code_departement"]),
+    "adresses": (COLONNES_ETABLISSEMENTS, ["uai"]),
+    "annuaire": (COLONNES_ANNUAIRE, ["uai", "nom", "type_etablissement"]),
+    "ecoles_effectifs": (COLONNES_EFFECTIFS_ECOLES, ["rentree", "uai", "eleves"]),
+    "ips": (COLONNES_IPS, ["rentree", "uai", "ips"]),
+}
+
+
+def fichiers_scolaires(chemins: dict[str, Path], familles: dict[str, str]) -> dict[str, Lecture]:
+    """The school files and what ``lire_scolaire`` reads of each: they can be read before it needs them, while the
+    territories are read and written (``lecture_a_part``)."""
+    return {
+        code: (chemins[code], *LECTURES[famille])
+        for code, famille in familles.items()
+        if famille in LECTURES and code in chemins
+    }
+
+
 @dataclass
 class Scolaire:
     etablissements: Desire = field(default_factory=dict)
@@ -148,9 +169,20 @@ def lire_scolaire(
     ref: Referentiel,
     departements: set[str] | None,
     erreurs: Erreurs,
+    lue: Lue | None = None,
 ) -> Scolaire:
-    """Parse and check every school file (all rows are checked; only the chosen départements are kept)."""
+    """Parse and check every school file (all rows are checked; only the chosen départements are kept).
+
+    ``lue`` gives the files of ``fichiers_scolaires`` already read (by ``lecture_a_part``); else they are read here.
+    """
     out = Scolaire()
+    lectures = fichiers_scolaires(chemins, familles)
+
+    def fichier(code: str) -> Table | None:
+        table, leurs = lue(code) if lue is not None else lire_ici(lectures[code])
+        erreurs.reprendre(leurs)
+        return table
+
     inconnues: dict[str, int] = {}
 
     communes = ref.communes
@@ -160,12 +192,9 @@ def lire_scolaire(
 
     # 1. The list: derived first, then the geolocalised directory over it.
     for code in ("etablissements_national_derive", "etablissements_geolocalises_2026"):
-        chemin = chemins.get(code)
-        if chemin is None:
+        if code not in chemins:
             continue
-        t = lire(
-            chemin, chemin.name, COLONNES_ETABLISSEMENTS, ["uai", "nom", "code_commune", "code_departement"], erreurs
-        )
+        t = fichier(code)
         if t is None:
             continue
         ctx = Contexte(erreurs, t.fichier, t)
@@ -272,8 +301,7 @@ def lire_scolaire(
     for code, famille in familles.items():
         if famille != "adresses" or code not in chemins:
             continue
-        chemin = chemins[code]
-        t = lire(chemin, chemin.name, COLONNES_ETABLISSEMENTS, ["uai"], erreurs)
+        t = fichier(code)
         if t is None:
             continue
         ctx = Contexte(erreurs, t.fichier)
@@ -290,8 +318,7 @@ def lire_scolaire(
     for code, famille in familles.items():
         if famille != "annuaire" or code not in chemins:
             continue
-        chemin = chemins[code]
-        t = lire(chemin, chemin.name, COLONNES_ANNUAIRE, ["uai", "nom", "type_etablissement"], erreurs)
+        t = fichier(code)
         if t is None:
             continue
         ctx = Contexte(erreurs, t.fichier)
@@ -327,8 +354,7 @@ def lire_scolaire(
     for code, famille in familles.items():
         if famille != "ecoles_effectifs" or code not in chemins:
             continue
-        chemin = chemins[code]
-        t = lire(chemin, chemin.name, COLONNES_EFFECTIFS_ECOLES, ["rentree", "uai", "eleves"], erreurs)
+        t = fichier(code)
         if t is None:
             continue
         ctx = Contexte(erreurs, t.fichier)
@@ -345,8 +371,7 @@ def lire_scolaire(
     for code, famille in familles.items():
         if famille != "ips" or code not in chemins:
             continue
-        chemin = chemins[code]
-        t = lire(chemin, chemin.name, COLONNES_IPS, ["rentree", "uai", "ips"], erreurs)
+        t = fichier(code)
         if t is None:
             continue
         prevalider_uai(t.col("uai"))

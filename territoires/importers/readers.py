@@ -54,6 +54,12 @@ class Erreurs:
     def __bool__(self) -> bool:
         return bool(self.messages)
 
+    def reprendre(self, autres: "Erreurs") -> None:
+        """Add the errors another collector recorded (a file read in a child process), as if recorded here."""
+        self.messages += autres.messages
+        for fichier, n in autres.par_fichier.items():
+            self.par_fichier[fichier] = self.par_fichier.get(fichier, 0) + n
+
     def lever(self) -> None:
         if not self.messages:
             return
@@ -91,6 +97,13 @@ class Table:
 
     def __len__(self) -> int:
         return self.n
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (from a child process) without the file's text once the lines of the rows are known."""
+        etat = dict(self.__dict__)
+        if self._lignes is not None:
+            etat["_texte"] = None
+        return etat
 
     def __bool__(self) -> bool:
         return self.n > 0

@@ -6,7 +6,7 @@ import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,9 @@ from territoires.rules import resoudre_competence
 
 from . import collectivites as collectivites_module
 from .decoupage import lire_referentiel
-from .ecriture import Compte, attendre_ecritures, ecriture_parallele, soumettre_sql, synchroniser
-from .etablissements import CHAMPS_IPS, Scolaire, codes, lire_scolaire
+from .ecriture import Compte, synchroniser
+from .etablissements import CHAMPS_IPS, Scolaire, codes, fichiers_scolaires, lire_scolaire
+from .lecture_a_part import Lue, lecture_a_part
 from .readers import ErreurImport, Erreurs
 from .registry import DATASETS, Dataset
 
@@ -164,29 +165,33 @@ def _importer(
             rapport.inchange = True
             return rapport
 
-    # 1. Read and check the territories; nothing is written if a file is bad.
-    erreurs = Erreurs()
-    annoncer("Lecture des territoires")
-    ref = lire_referentiel(chemins, erreurs)
-    erreurs.lever()
     familles = {d.code: d.famille for d in datasets}
-    coll = collectivites_module.construire(ref)
+    # The school files are read by a child process (the second CPU) while this one reads the territories.
+    with lecture_a_part(fichiers_scolaires(chemins, familles)) as lue:
+        # 1. Read and check the territories; nothing is written if a file is bad.
+        erreurs = Erreurs()
+        annoncer("Lecture des territoires")
+        ref = lire_referentiel(chemins, erreurs)
+        erreurs.lever()
+        coll = collectivites_module.construire(ref)
 
-    # 2. Write, all or nothing. The school files are read and checked before any write, except into an empty SQLite
-    # database: there, while the writer thread writes the territories (a bad file rolls everything back).
-    with transaction.atomic():
-        # Into an empty SQLite database, a writer thread runs the inserts while this thread reads the next files
-        # and prepares the next tables (see ecriture.Ecrivain); the tables are known empty: no read of their rows.
-        frais = connection.vendor == "sqlite" and not any(m.objects.exists() for m in _MODELES_ECRITS)
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB: the indexes of 300,000 new rows stay in memory
-        with ecriture_parallele() if frais else nullcontext():
-            _ecrire(chemins, datasets, empreintes, departements, ref, coll, familles, erreurs, rapport, frais, annoncer)
+        # 2. Write, all or nothing. The school files are checked before any write, except into an empty SQLite
+        # database: there, after the territories are written (the child has read them meanwhile; a bad file rolls
+        # everything back).
+        with transaction.atomic():
+            # An empty SQLite database: the tables are known empty, no read of their rows.
+            frais = connection.vendor == "sqlite" and not any(m.objects.exists() for m in _MODELES_ECRITS)
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    # 128 MiB: the indexes of 300,000 new rows stay in memory
+                    cursor.execute("PRAGMA cache_size = -131072")
+            _ecrire(
+                chemins, datasets, empreintes, departements, ref, coll, familles, erreurs, rapport, frais, annoncer, lue
+            )
     return rapport
 
 
-# Every model the import writes: a SQLite database where they are all empty takes the path of the writer thread.
+# Every model the import writes: a SQLite database where they are all empty is written without reading them.
 _MODELES_ECRITS = (
     models.DataSource,
     models.Region,
@@ -215,13 +220,13 @@ def _ecrire(
     rapport: Rapport,
     frais: bool,
     annoncer: Etape,
+    lue: Lue,
 ) -> None:
-    """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite), the writes
-    run in the writer thread and every read of the database waits for it first (``attendre_ecritures``)."""
+    """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite)."""
 
     def lire_les_ecoles() -> Scolaire:
         annoncer("Lecture des établissements, effectifs et IPS")
-        scolaire = lire_scolaire(chemins, familles, ref, departements, erreurs)
+        scolaire = lire_scolaire(chemins, familles, ref, departements, erreurs, lue)
         erreurs.lever()
         rapport.avertissements += scolaire.avertissements
         return scolaire
@@ -254,8 +259,8 @@ def _ecrire(
     rapport.comptes["Académies"] = synchroniser(models.Academie, ("code",), ref.academies, vide=frais)  # type: ignore[arg-type]
     # Before the communes that refer to them: in SQLite, a row whose parent comes later is a pending violation of a
     # deferred foreign key, and each parent row inserted meanwhile scans its children (without an index: minutes).
-    # Into an empty database, the school files are read after this: the académies the Ministry's directory gives to
-    # départements that lack one are set then.
+    # Into an empty database, the school files are read after the territories are written: the académies the
+    # Ministry's directory gives to départements that lack one are set then.
     sans_academie = [code for code, d in ref.departements.items() if d["academie_id"] is None]
     rapport.comptes["Départements"] = synchroniser(
         models.Departement,
@@ -278,15 +283,13 @@ def _ecrire(
         vide=frais,
     )
 
-    if frais:  # read while the writer thread writes the territories; a bad file rolls them back
+    if frais:  # read once the territories are written (the child read the files meanwhile); a bad one rolls back
         scolaire = lire_les_ecoles()
         completes = [(ref.departements[c]["academie_id"], c) for c in sans_academie]
-        soumettre_sql(
-            f"UPDATE {models.Departement._meta.db_table} SET academie_id = ? WHERE code = ?",  # noqa: S608
-            [(a, c) for a, c in completes if a is not None],
+        models.Departement.objects.bulk_update(
+            [models.Departement(code=c, academie_id=a) for a, c in completes if a is not None], ["academie_id"]
         )
     annoncer("Écriture des compétences")
-    attendre_ecritures()
     source_ids = dict(models.DataSource.objects.values_list("code", "pk"))
     collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
     transferees = (
@@ -385,7 +388,6 @@ def _ecrire(
         if autres:
             rapport.recalcules = recompute_collectivites_competentes(uais=autres)
     resume = {modele: str(compte) for modele, compte in rapport.comptes.items()}
-    attendre_ecritures()
     for source in models.DataSource.objects.filter(code__in=list(sources)):
         log_action(
             source,

@@ -1,5 +1,5 @@
-"""The import into an empty SQLite database: its writer thread writes while the school files are read; any failure,
-in a file or in the database, still leaves the database as it was."""
+"""The import into an empty database writes the territories before it checks the school files (read meanwhile by a
+child process); any failure, in a file or in the database, still leaves the database as it was."""
 
 import sqlite3
 
@@ -35,7 +35,7 @@ def lignes_des_territoires() -> dict[str, int]:
     ids=["etablissements", "ips"],
 )
 def test_a_bad_school_file_leaves_an_empty_database_empty(tmp_path, fichier, contenu, message):
-    # The territories are written while the school files are read: the bad school file rolls them back too.
+    # The territories are written before the school files are checked: the bad school file rolls them back too.
     assert not any(lignes_des_territoires().values())
     ecrire_mini(tmp_path, **{**AVEC_IPS, fichier: contenu})
     with pytest.raises(CommandError) as exc:
@@ -53,9 +53,9 @@ def test_a_bad_school_file_leaves_an_empty_database_empty(tmp_path, fichier, con
 
 
 @pytest.mark.django_db
-def test_a_database_failure_in_the_writer_thread_rolls_everything_back(tmp_path):
+def test_a_database_failure_rolls_everything_back(tmp_path):
     if connection.vendor != "sqlite":
-        pytest.skip("the writer thread is SQLite's")
+        pytest.skip("a SQLite trigger")
     ecrire_mini(tmp_path, **AVEC_IPS)
     with connection.cursor() as cursor:
         # The last table written refuses its rows: everything written before it must go too.

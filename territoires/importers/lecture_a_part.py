@@ -1,0 +1,96 @@
+"""Reading files in a child process while this one reads and writes the territories: the second CPU parses them.
+
+The child (``os.fork``) reads the files with ``readers.lire``, exactly as this process would, and sends back each
+``Table`` and its errors through a pipe, pickled (a tenth of the cost of reading them). It never touches the
+database and leaves with ``os._exit`` (no cleanup of the parent's state: connections, files). Without ``fork``
+(Windows), for small files, or if the child fails, the files are read in this process: the same tables, the same
+messages.
+"""
+
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .readers import Erreurs, Table, lire
+
+# (file, columns with their accepted names, required columns): the arguments of ``readers.lire``.
+Lecture = tuple[Path, dict[str, tuple[str, ...]], list[str]]
+Lue = Callable[[str], tuple[Table | None, Erreurs]]
+
+# Below this total size, a fork (~10 ms) costs more than it saves.
+SEUIL_OCTETS = 1_000_000
+
+
+def lire_ici(lecture: Lecture) -> tuple[Table | None, Erreurs]:
+    chemin, colonnes, requises = lecture
+    erreurs = Erreurs()
+    return lire(chemin, chemin.name, colonnes, requises, erreurs), erreurs
+
+
+@contextmanager
+def lecture_a_part(lectures: dict[str, Lecture], *, seuil: int | None = None) -> Iterator[Lue]:
+    """Start reading ``lectures`` (code → what to read) in a child process; within the block, ``lue(code)`` gives
+    the table (None if unreadable) and the errors of one of them, waiting for the child at the first call."""
+    resultats: dict[str, tuple[Table | None, Erreurs]] = {}
+    enfant = _lancer(lectures) if _a_part(lectures, SEUIL_OCTETS if seuil is None else seuil) else None
+
+    def lue(code: str) -> tuple[Table | None, Erreurs]:
+        nonlocal enfant
+        if enfant is not None:
+            pid, entree = enfant
+            enfant = None
+            resultats.update(_recevoir(pid, entree))
+        if code in resultats:
+            return resultats.pop(code)
+        return lire_ici(lectures[code])  # no child, or it failed
+
+    try:
+        yield lue
+    finally:
+        if enfant is not None:  # left before reading its results (an error elsewhere): stop it
+            os.close(enfant[1])
+            os.kill(enfant[0], signal.SIGKILL)
+            os.waitpid(enfant[0], 0)
+
+
+def _a_part(lectures: dict[str, Lecture], seuil: int) -> bool:
+    if not hasattr(os, "fork") or not lectures:
+        return False
+    try:
+        return sum(chemin.stat().st_size for chemin, _, _ in lectures.values()) >= seuil
+    except OSError:
+        return False  # read here: lire() names the file that cannot be read
+
+
+def _lancer(lectures: dict[str, Lecture]) -> tuple[int, int]:
+    """The child's pid and the end of the pipe its results come from."""
+    entree, sortie = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            os.close(entree)
+            lues = [(code, *lire_ici(lecture)) for code, lecture in lectures.items()]
+            # Pickled once every file is read: a pipe holds 64 KiB, writing earlier would wait for the parent.
+            donnees = pickle.dumps(lues, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(sortie, "wb") as flux:
+                flux.write(donnees)
+        finally:
+            os._exit(0)
+    os.close(sortie)
+    return pid, entree
+
+
+def _recevoir(pid: int, entree: int) -> dict[str, tuple[Table | None, Erreurs]]:
+    try:
+        with os.fdopen(entree, "rb") as flux:
+            donnees = flux.read()
+    finally:
+        os.waitpid(pid, 0)
+    try:
+        lues = pickle.loads(donnees)  # noqa: S301 - our own child's data, through our own pipe
+    except (EOFError, pickle.UnpicklingError):
+        return {}  # the child failed before sending everything: read here
+    return {code: (table, erreurs) for code, table, erreurs in lues}

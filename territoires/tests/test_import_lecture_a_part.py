@@ -1,0 +1,72 @@
+"""The school files read by a child process: the same tables, the same messages and the same database as read here."""
+
+import os
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError
+
+from territoires.importers import lecture_a_part as module
+from territoires.importers.etablissements import COLONNES_IPS
+from territoires.importers.lecture_a_part import lecture_a_part, lire_ici
+from territoires.tests.test_import_fichiers import ETABLISSEMENTS, IPS_ECOLES, ecrire_mini, importer
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork: the files are always read in this process")
+
+AVEC_IPS = {"ips_ecoles_2022_2025.csv.gz": IPS_ECOLES, "etablissements_geolocalises_2026.csv.gz": ETABLISSEMENTS}
+
+
+def lectures(dossier):
+    ips = (dossier / "ips.csv", COLONNES_IPS, ["rentree", "uai", "ips"])
+    return {"bon": ips, "tronque": (dossier / "tronque.csv", *ips[1:]), "absent": (dossier / "absent.csv", *ips[1:])}
+
+
+def ecrire(dossier):
+    (dossier / "ips.csv").write_text(IPS_ECOLES)
+    (dossier / "tronque.csv").write_text(IPS_ECOLES[:-40])  # the last line lacks fields
+
+
+def decrire(table, erreurs):
+    colonnes = None if table is None else (table.colonnes, [table.ligne(i) for i in range(table.n)])
+    return colonnes, erreurs.messages, erreurs.par_fichier
+
+
+def test_a_child_process_reads_what_this_process_reads(tmp_path):
+    ecrire(tmp_path)
+    ici = {code: decrire(*lire_ici(lecture)) for code, lecture in lectures(tmp_path).items()}
+    assert ici["bon"][0] is not None and not ici["bon"][1]
+    assert "ligne 3 : 4 champs au lieu de 9" in ici["tronque"][1][0]
+    assert "lecture impossible" in ici["absent"][1][0]
+    avant = os.getpid()
+    with lecture_a_part(lectures(tmp_path), seuil=0) as lue:
+        a_part = {code: decrire(*lue(code)) for code in lectures(tmp_path)}
+    assert a_part == ici
+    assert os.getpid() == avant
+
+
+def test_leaving_before_reading_stops_the_child(tmp_path):
+    ecrire(tmp_path)
+    with pytest.raises(RuntimeError), lecture_a_part(lectures(tmp_path), seuil=0):
+        raise RuntimeError("a territory file is bad")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def lignes_des_territoires() -> dict[str, int]:
+    return {m._meta.db_table: m.objects.count() for m in apps.get_app_config("territoires").get_models()}
+
+
+@pytest.mark.django_db
+def test_an_import_reading_in_a_child_process_writes_the_same_database(tmp_path, monkeypatch):
+    ecrire_mini(tmp_path, **AVEC_IPS)
+    importer(tmp_path)
+    ici = lignes_des_territoires()
+    monkeypatch.setattr(module, "SEUIL_OCTETS", 0)
+    assert "IPS : 0 créé(s), 0 modifié(s), 2 inchangé(s)" in importer(tmp_path, "--force")
+    assert lignes_des_territoires() == ici
+    mauvais = IPS_ECOLES.replace("2023-2024,35,0350122T", "2023-2024,35,0350122X")
+    ecrire_mini(tmp_path, **{**AVEC_IPS, "ips_ecoles_2022_2025.csv.gz": mauvais})
+    with pytest.raises(CommandError) as exc:
+        importer(tmp_path)
+    assert "ips_ecoles_2022_2025.csv.gz, ligne 3, colonne « uai » : code UAI « 0350122X » invalide" in str(exc.value)
+    assert lignes_des_territoires() == ici
