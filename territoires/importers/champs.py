@@ -220,6 +220,14 @@ def flottants(ctx: Contexte, valeurs: list[str], colonne: str, borne: float) -> 
     fewer is its own rounding)."""
     import numpy as np
 
+    try:  # every value a number (or empty): converted in one comprehension, the bounds checked by numpy
+        rapides: list[float | None] | None = [float(v) if v else None for v in valeurs]
+    except ValueError:
+        rapides = None
+    if rapides is not None:
+        tableau = np.array(rapides, dtype=np.float64)  # empty: NaN
+        if np.count_nonzero(~(np.abs(tableau) <= borne)) == rapides.count(None):  # none out of bounds, no NaN text
+            return _arrondis(rapides, tableau)
     nombres: list[float | None] = []
     ajouter = nombres.append
     for i, valeur in enumerate(valeurs):
@@ -235,7 +243,14 @@ def flottants(ctx: Contexte, valeurs: list[str], colonne: str, borne: float) -> 
             ajouter(ctx.flottant(valeur, colonne, borne))  # a comma, or the message
         else:
             ajouter(nombre)
-    tableau = np.array([np.nan if n is None else n for n in nombres], dtype=np.float64)
+    return _arrondis(nombres, np.array(nombres, dtype=np.float64))
+
+
+def _arrondis(nombres: list[float | None], tableau: "np.ndarray") -> list[float | None]:
+    """``nombres`` rounded to 6 places (``tableau``: the same, None as NaN), ``round`` called only where numpy's
+    rounding changes the number."""
+    import numpy as np
+
     differents = np.flatnonzero(np.round(tableau, 6) != tableau)  # NaN (empty) too
     for i in differents.tolist():
         n = nombres[i]

@@ -2,7 +2,7 @@
 
 from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice, repeat
+from itertools import chain, repeat
 from operator import itemgetter, methodcaller
 from typing import Any
 
@@ -220,10 +220,11 @@ def _inserer_sqlite(
                     cursor.execute(f'DROP INDEX "{nom_index}"')
                     index_differes.append(sql_index)
         rangees = list(lignes)
-        suite = iter(rangees)
-        lots = (tuple(chain.from_iterable(islice(suite, par_lot))) for _ in range(len(rangees) // par_lot))
-        cursor.executemany(sql_lot, lots)
-        cursor.executemany(sql_une, list(suite))  # the rows left
+        plat = list(chain.from_iterable(rangees))  # the values of every row, in order: a lot is a slice
+        valeurs_par_lot = par_lot * nombre
+        fin = len(rangees) // par_lot * valeurs_par_lot
+        cursor.executemany(sql_lot, (plat[i : i + valeurs_par_lot] for i in range(0, fin, valeurs_par_lot)))
+        cursor.executemany(sql_une, rangees[len(rangees) // par_lot * par_lot :])  # the rows left
         for sql_index in index_differes:
             cursor.execute(sql_index)
     finally:
