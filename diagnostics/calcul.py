@@ -26,8 +26,8 @@ from operator import add, or_
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from referentiels.models import EtatVersion, Version
@@ -263,14 +263,12 @@ COLONNES_DIAGNOSTIC = (
 
 
 def _dernier_ips(uais: Iterable[str] | None = None) -> dict[str, Decimal]:
+    """Each établissement's IPS of its latest rentrée with a value (chosen in SQL: one row per établissement)."""
     qs = IPS.objects.filter(valeur__isnull=False)
     if uais is not None:
         qs = qs.filter(etablissement_id__in=list(uais))
-    dernier: dict[str, tuple[str, Decimal]] = {}
-    for uai, rentree, valeur in qs.values_list("etablissement_id", "rentree", "valeur").iterator(chunk_size=10_000):
-        if uai not in dernier or rentree > dernier[uai][0]:
-            dernier[uai] = (rentree, valeur)
-    return {uai: v for uai, (_, v) in dernier.items()}
+    recent = Window(RowNumber(), partition_by=[F("etablissement_id")], order_by=F("rentree").desc())
+    return dict(qs.annotate(rang=recent).filter(rang=1).values_list("etablissement_id", "valeur"))
 
 
 def calculer_un(
