@@ -97,9 +97,7 @@ def lire_etablissements() -> tuple[Etablissements, dict[str, tuple[Decimal, Deci
     )
     ips = _dernier_ips()
     quartiles = quartiles_ips(ips, dict(zip(uai, niveau, strict=True)))
-    zones: dict[tuple[Any, Any], str] = {}
-    for commune in set(zip(population, superficie, strict=True)):
-        zones[commune] = engine.zone_densite(*commune)
+    zones = {commune: engine.zone_densite(*commune) for commune in set(zip(population, superficie, strict=True))}
     groupes_ips = []
     for u, n in zip(uai, niveau, strict=True):
         q = engine.quartile_de(ips.get(u), quartiles.get(n))
@@ -259,6 +257,31 @@ def _montant(centimes: int) -> Decimal:
     return Decimal(vectoriel.euros(centimes))
 
 
+@functools.lru_cache(maxsize=10_001)
+def _taux(dix_milliemes: int) -> Decimal:
+    return Decimal(dix_milliemes).scaleb(-4)
+
+
+# The facts of a diagnosed établissement, in the order of the ``faits`` columns (the diagnostic row's columns
+# ``terminaux`` … ``simule`` with ``debit_mbits`` apart), as fields of its aggregate vector.
+FAITS = ("terminaux", "affichages", "salles_connectees", "ent", "stock_date", "stock_ancien", "simules")
+
+
+def _vecteurs_diagnostiques(
+    v: np.ndarray, r: vectoriel.Resultats, faits: np.ndarray, debits: list[int | None]
+) -> np.ndarray:
+    """The aggregate vectors (``engine.vecteur_valeurs``) of diagnosed établissements."""
+    v[:, _RANG["diagnostiques"]] = 1
+    v[:, _RANG["au_socle"]] = r.au_socle
+    v[:, _RANG["cout_socle"]] = r.cout_socle
+    v[:, _RANG["couts_incomplets"]] = r.cout_incomplet
+    v[:, _RANG["taux_somme"]] = r.taux
+    for colonne, nom in enumerate(FAITS):
+        v[:, _RANG[nom]] = faits[:, colonne]
+    v[:, _RANG["debit_inconnu"] : _RANG["debit_inconnu"] + len(engine.BANDES_DEBIT)] = _bandes(debits)
+    return v
+
+
 @dataclass
 class Evaluation:
     lignes: list[tuple[Any, ...]]  # the diagnostics' rows (``calcul.COLONNES_DIAGNOSTIC``)
@@ -296,50 +319,13 @@ def evaluer_national(ctx: Contexte, etabs: Etablissements, maintenant: dt.dateti
             _presents(ctx, niveau, items, rangs, st, inv),
             _prix_en_centimes(ctx, niveau, items, etabs.collectivite_id[rangs]),
         )
-        diagnostiques[rangs] = True
         debits = [inv.debit[i] for i in rangs.tolist()]
-        faits = np.stack(
-            [
-                terminaux[rangs],
-                affichages[rangs],
-                inv.salles[rangs],
-                inv.ent[rangs],
-                st.date[rangs],
-                st.ancien[rangs],
-                inv.simule[rangs],
-            ],
-            axis=1,
-        )
-        v = vecteurs[rangs]
-        v[:, _RANG["diagnostiques"]] = 1
-        v[:, _RANG["au_socle"]] = r.au_socle
-        v[:, _RANG["cout_socle"]] = r.cout_socle
-        v[:, _RANG["couts_incomplets"]] = r.cout_incomplet
-        v[:, _RANG["taux_somme"]] = r.taux
-        for colonne, nom in enumerate(
-            ("terminaux", "affichages", "salles_connectees", "ent", "stock_date", "stock_ancien", "simules")
-        ):
-            v[:, _RANG[nom]] = faits[:, colonne]
-        v[:, _RANG["debit_inconnu"] : _RANG["debit_inconnu"] + len(engine.BANDES_DEBIT)] = _bandes(debits)
-        vecteurs[rangs] = v
-        version = ctx.versions[niveau].pk
-        taux: dict[int, Decimal] = {}
+        faits = np.stack([terminaux, affichages, inv.salles, inv.ent, st.date, st.ancien, inv.simule], axis=1)[rangs]
+        diagnostiques[rangs] = True
+        vecteurs[rangs] = _vecteurs_diagnostiques(vecteurs[rangs], r, faits, debits)
         json_items = vectoriel.fragments_json(items, r)
-        for i, (rang_etab, t, au_socle, socle, optionnel, incomplet, manquants, indetermines, fait, debit) in enumerate(
-            zip(
-                rangs.tolist(),
-                r.taux.tolist(),
-                r.au_socle.tolist(),
-                r.cout_socle.tolist(),
-                r.cout_optionnel.tolist(),
-                r.cout_incomplet.tolist(),
-                r.manquants.tolist(),
-                r.indetermines.tolist(),
-                faits.tolist(),
-                debits,
-                strict=True,
-            )
-        ):
+        version = ctx.versions[niveau].pk
+        for i, (rang_etab, fait, debit) in enumerate(zip(rangs.tolist(), faits.tolist(), debits, strict=True)):
             classes, eleves = int(etabs.classes[rang_etab]), int(etabs.eleves[rang_etab])
             lignes.append(
                 (
@@ -347,23 +333,20 @@ def evaluer_national(ctx: Contexte, etabs: Etablissements, maintenant: dt.dateti
                     version,
                     catalogue,
                     maintenant,
-                    taux[t] if t in taux else taux.setdefault(t, Decimal(t).scaleb(-4)),
-                    au_socle,
-                    _montant(socle),
-                    _montant(optionnel),
-                    incomplet,
-                    manquants,
-                    indetermines,
+                    _taux(int(r.taux[i])),
+                    bool(r.au_socle[i]),
+                    _montant(int(r.cout_socle[i])),
+                    _montant(int(r.cout_optionnel[i])),
+                    bool(r.cout_incomplet[i]),
+                    int(r.manquants[i]),
+                    int(r.indetermines[i]),
                     json_items[i],
                     None if eleves < 0 else eleves,
                     None if classes < 0 else classes,
-                    fait[0],
-                    fait[1],
-                    fait[2],
+                    *fait[:3],
                     debit,
                     bool(fait[3]),
-                    fait[4],
-                    fait[5],
+                    *fait[4:6],
                     bool(fait[6]),
                 )
             )
