@@ -283,12 +283,6 @@ def _ecrire(
         vide=frais,
     )
 
-    if frais:  # read once the territories are written (the child read the files meanwhile); a bad one rolls back
-        scolaire = lire_les_ecoles()
-        completes = [(ref.departements[c]["academie_id"], c) for c in sans_academie]
-        models.Departement.objects.bulk_update(
-            [models.Departement(code=c, academie_id=a) for a, c in completes if a is not None], ["academie_id"]
-        )
     annoncer("Écriture des compétences")
     source_ids = dict(models.DataSource.objects.values_list("code", "pk"))
     collectivite_ids = dict(models.Collectivite.objects.values_list("code", "pk"))
@@ -317,6 +311,12 @@ def _ecrire(
         ignorer=transferees,
         vide=frais,
     )
+    if frais:  # read once the territories and competences are written (the child read the files meanwhile)
+        scolaire = lire_les_ecoles()
+        completes = [(ref.departements[c]["academie_id"], c) for c in sans_academie]
+        models.Departement.objects.bulk_update(
+            [models.Departement(code=c, academie_id=a) for a, c in completes if a is not None], ["academie_id"]
+        )
     annoncer("Écriture des circonscriptions et des établissements")
     avant = set() if frais else set(models.Etablissement.objects.values_list("uai", flat=True))
     rapport.comptes["Circonscriptions"] = synchroniser(
