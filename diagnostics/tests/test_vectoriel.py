@@ -12,13 +12,10 @@ from diagnostics.calcul import Contexte
 from diagnostics.engine import ItemSocle, Prix
 from referentiels.rules import Profil, lire_regle
 
+from .test_engine import REGLES as REGLES_DU_MOTEUR
+
 REGLES = st.one_of(
-    st.builds(lambda q: {"type": "par_etablissement", "quantite": q}, st.integers(1, 5)),
-    st.builds(lambda q: {"type": "par_classe", "quantite": q}, st.integers(1, 3)),
-    st.builds(lambda q, c: {"type": "par_classes", "quantite": q, "classes": c}, st.integers(1, 15), st.integers(1, 6)),
-    st.builds(lambda q, e: {"type": "par_eleves", "quantite": q, "eleves": e}, st.integers(1, 3), st.integers(1, 30)),
-    st.just({"type": "presence"}),
-    st.builds(lambda m: {"type": "debit_minimum", "mbits": m}, st.integers(1, 200)),
+    REGLES_DU_MOTEUR,
     st.just({"type": "par_classe", "quantite": 1, "niveaux": ["college"]}),  # does not apply to écoles
 )
 # Catalogue prices have two decimal places (``Prix.typique``, ``PrixCollectivite.montant``).
