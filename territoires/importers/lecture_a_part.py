@@ -11,7 +11,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .readers import Erreurs, Table, lire
@@ -52,8 +52,9 @@ def lecture_a_part(lectures: dict[str, Lecture], *, seuil: int | None = None) ->
     finally:
         if enfant is not None:  # left before reading its results (an error elsewhere): stop it
             os.close(enfant[1])
-            os.kill(enfant[0], signal.SIGKILL)
-            os.waitpid(enfant[0], 0)
+            with suppress(ProcessLookupError):
+                os.kill(enfant[0], signal.SIGKILL)
+            _attendre(enfant[0])
 
 
 def _a_part(lectures: dict[str, Lecture], seuil: int) -> bool:
@@ -83,12 +84,17 @@ def _lancer(lectures: dict[str, Lecture]) -> tuple[int, int]:
     return pid, entree
 
 
+def _attendre(pid: int) -> None:
+    with suppress(ChildProcessError):  # already reaped (by a SIGCHLD handler elsewhere)
+        os.waitpid(pid, 0)
+
+
 def _recevoir(pid: int, entree: int) -> dict[str, tuple[Table | None, Erreurs]]:
     try:
         with os.fdopen(entree, "rb") as flux:
             donnees = flux.read()
     finally:
-        os.waitpid(pid, 0)
+        _attendre(pid)
     try:
         lues = pickle.loads(donnees)  # noqa: S301 - our own child's data, through our own pipe
     except (EOFError, pickle.UnpicklingError):
