@@ -1,12 +1,10 @@
 """The whole import: locate or download the files, check them all, then write everything in one transaction."""
 
-import gc
 import hashlib
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit import log_action
+from core.ramasse_miettes import sans_ramasse_miettes
 from territoires import models
 from territoires.competences import recompute_collectivites_competentes
 from territoires.rules import resoudre_competence
@@ -116,20 +115,6 @@ def _liberer(collectivites: dict[str, dict[str, Any]]) -> None:
             models.Collectivite.objects.filter(pk__in=liberes[debut : debut + 500]).update(**{champ: None})
 
 
-@contextmanager
-def _sans_ramasse_miettes() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: the import allocates a million dicts and tuples that live until its
-    end (no cycles among them), and each full collection would walk all of them again (a third of the CPU time of a
-    national import). Reference counting still frees everything as usual."""
-    actif = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if actif:
-            gc.enable()
-
-
 def importer(
     chemins: dict[str, Path],
     *,
@@ -138,7 +123,7 @@ def importer(
     etape: Etape | None = None,
 ) -> Rapport:
     """Import the datasets of ``chemins`` (code → file). Raises ``ErreurImport`` and writes nothing on bad input."""
-    with _sans_ramasse_miettes():
+    with sans_ramasse_miettes():
         return _importer(chemins, departements=departements, force=force, etape=etape)
 
 
