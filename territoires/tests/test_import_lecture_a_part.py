@@ -31,25 +31,43 @@ def decrire(table, erreurs):
     return colonnes, erreurs.messages, erreurs.par_fichier
 
 
-def test_a_child_process_reads_what_this_process_reads(tmp_path):
+def _espionner_les_enfants(monkeypatch) -> list[tuple[int, int]]:
+    """The (pid, pipe) of every child the module starts (the real ``_lancer``, recorded)."""
+    enfants: list[tuple[int, int]] = []
+    lancer = module._lancer
+    monkeypatch.setattr(module, "_lancer", lambda lectures: enfants.append(lancer(lectures)) or enfants[-1])
+    return enfants
+
+
+def test_a_child_process_reads_what_this_process_reads(tmp_path, monkeypatch):
     ecrire(tmp_path)
     ici = {code: decrire(*lire_ici(lecture)) for code, lecture in lectures(tmp_path).items()}
     assert ici["bon"][0] is not None and not ici["bon"][1]
     assert "ligne 3 : 4 champs au lieu de 9" in ici["tronque"][1][0]
     assert "lecture impossible" in ici["absent"][1][0]
+    enfants = _espionner_les_enfants(monkeypatch)
+    # Every file present: a child reads them (a missing file sends the reading here, which names it).
+    presentes = {code: lecture for code, lecture in lectures(tmp_path).items() if code != "absent"}
     avant = os.getpid()
-    with lecture_a_part(lectures(tmp_path), seuil=0) as lue:
-        a_part = {code: decrire(*lue(code)) for code in lectures(tmp_path)}
-    assert a_part == ici
+    with lecture_a_part(presentes, seuil=0) as lue:
+        a_part = {code: decrire(*lue(code)) for code in presentes}
+    assert len(enfants) == 1
+    assert a_part == {code: ici[code] for code in presentes}
     assert os.getpid() == avant
+    with lecture_a_part(lectures(tmp_path), seuil=0) as lue:
+        assert decrire(*lue("absent")) == ici["absent"]
+    assert len(enfants) == 1
 
 
-def test_leaving_before_reading_stops_the_child(tmp_path):
+def test_leaving_before_reading_stops_the_child(tmp_path, monkeypatch):
     ecrire(tmp_path)
-    with pytest.raises(RuntimeError), lecture_a_part(lectures(tmp_path), seuil=0):
+    enfants = _espionner_les_enfants(monkeypatch)
+    presentes = {code: lecture for code, lecture in lectures(tmp_path).items() if code != "absent"}
+    with pytest.raises(RuntimeError), lecture_a_part(presentes, seuil=0):
         raise RuntimeError("a territory file is bad")
+    ((pid, _),) = enfants
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left behind
+        os.waitpid(pid, os.WNOHANG)  # killed and reaped: not left behind (other tests may leave other children)
 
 
 def lignes_des_territoires() -> dict[str, int]:
@@ -62,7 +80,9 @@ def test_an_import_reading_in_a_child_process_writes_the_same_database(tmp_path,
     importer(tmp_path)
     ici = lignes_des_territoires()
     monkeypatch.setattr(module, "SEUIL_OCTETS", 0)
+    enfants = _espionner_les_enfants(monkeypatch)
     assert "IPS : 0 créé(s), 0 modifié(s), 2 inchangé(s)" in importer(tmp_path, "--force")
+    assert len(enfants) == 1
     assert lignes_des_territoires() == ici
     mauvais = IPS_ECOLES.replace("2023-2024,35,0350122T", "2023-2024,35,0350122X")
     ecrire_mini(tmp_path, **{**AVEC_IPS, "ips_ecoles_2022_2025.csv.gz": mauvais})
