@@ -301,25 +301,13 @@ def test_a_double_click_at_the_same_instant_files_one_dossier(settings, tmp_path
 def test_the_deposit_s_collectivite_read_grants_exactly_what_acts_for_collectivite_grants(db):
     # The deposit reads the collectivité and the agent's right in one query: the same rule as
     # comptes.permissions.acts_for_collectivite (itself checked against scope_of), for every role.
-    from django.contrib.auth.models import AnonymousUser
-
-    from comptes.models import Organisation, Role, TypeOrganisation
     from comptes.permissions import acts_for_collectivite
-    from comptes.tests.factories import UserFactory, member_of
-    from comptes.tests.monde import construire_monde
+    from comptes.tests.monde import construire_monde, tous_les_profils
 
     monde = construire_monde()
-    commune = Organisation.objects.get(collectivite=monde.commune_b)
-    association = Organisation.objects.create(nom="Fédération Y", type=TypeOrganisation.ASSOCIATION)
-    inactif = member_of(Organisation.objects.get(collectivite=monde.commune_a), Role.AGENT_COLLECTIVITE)
-    inactif.is_active = False
-    inactif.save()
-    users = [*monde.users.values(), member_of(commune, Role.DNE), member_of(association, Role.AGENT_COLLECTIVITE)]
-    users += [inactif, UserFactory(username="sans-rattachement")]
     collectivites = [monde.commune_a, monde.commune_b, monde.departement]
     inconnue = max(c.pk for c in collectivites) + 1000
-    for user in users:
-        user = user or AnonymousUser()
+    for user in tous_les_profils(monde):
         attendu = {c.pk for c in collectivites if acts_for_collectivite(user, c.pk)}
         lues = {c.pk: selectors.collectivite_du_depot(user, c.pk) for c in collectivites}
         assert {pk for pk, c in lues.items() if c is not None} == attendu

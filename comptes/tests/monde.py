@@ -3,8 +3,10 @@ the département, and one person per role (DESIGN.md, « Who uses it »)."""
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
+
 from comptes.models import Organisation, Role, TypeOrganisation, User
-from comptes.tests.factories import member_of
+from comptes.tests.factories import UserFactory, member_of
 from territoires.models import Circonscription, Collectivite, Etablissement, Niveau, Secteur, TypeCollectivite
 from territoires.tests.factories import (
     AcademieFactory,
@@ -116,3 +118,16 @@ def construire_monde() -> Monde:
     }
     assert list(monde.users) == ROLES
     return monde
+
+
+def tous_les_profils(monde: Monde) -> list[User | AnonymousUser]:
+    """Every role of ``monde`` (anonymous included), and the edge cases of a membership: a DNE role held in a commune,
+    an agent of an association, an inactive agent, a person with no membership."""
+    commune = Organisation.objects.get(collectivite=monde.commune_b)
+    association = Organisation.objects.create(nom="Fédération Y", type=TypeOrganisation.ASSOCIATION)
+    inactif = member_of(Organisation.objects.get(collectivite=monde.commune_a), Role.AGENT_COLLECTIVITE)
+    inactif.is_active = False
+    inactif.save()
+    users = [*monde.users.values(), member_of(commune, Role.DNE), member_of(association, Role.AGENT_COLLECTIVITE)]
+    users += [inactif, UserFactory(username="sans-rattachement")]
+    return [user or AnonymousUser() for user in users]

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from comptes.models import Organisation, Role, TypeOrganisation
 from comptes.tests.factories import UserFactory, member_of
 
-from .monde import ROLES, construire_monde
+from .monde import ROLES, construire_monde, tous_les_profils
 
 MATRICE = """
 rôle               | ecole_a | college | ecole_privee | commune_a | departement
@@ -110,16 +110,8 @@ def test_acts_for_collectivite_agrees_with_the_scope_for_every_role(monde):
     # The one-query check of the deposit API must grant exactly what scope_of grants.
     from comptes.permissions import acts_for_collectivite, scope_of
 
-    commune = Organisation.objects.get(collectivite=monde.commune_b)
-    association = Organisation.objects.create(nom="Fédération Y", type=TypeOrganisation.ASSOCIATION)
-    inactif = member_of(Organisation.objects.get(collectivite=monde.commune_a), Role.AGENT_COLLECTIVITE)
-    inactif.is_active = False
-    inactif.save()
-    users = [*monde.users.values(), member_of(commune, Role.DNE), member_of(association, Role.AGENT_COLLECTIVITE)]
-    users += [inactif, UserFactory(username="sans-rattachement")]
     collectivites = [monde.commune_a, monde.commune_b, monde.departement]
-    for user in users:
-        user = user or AnonymousUser()
+    for user in tous_les_profils(monde):
         attendu = {c.pk for c in collectivites if c.pk in scope_of(user).collectivites}
         if hasattr(user, "_socle_scope"):
             del user._socle_scope  # the query itself, not the cached scope
