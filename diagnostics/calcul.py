@@ -233,7 +233,6 @@ class Calcul:
     ligne: tuple[Any, ...] | None  # the diagnostic's columns (``COLONNES_DIAGNOSTIC``), None when not diagnosed
     taux: Decimal | None
     vecteur: list[int]
-    cles: dict[str, Any]
 
 
 COLONNES_DIAGNOSTIC = (
@@ -284,7 +283,7 @@ def calculer_un(
     items = ctx.items_pour(niveau, etab["collectivite_competente_id"])
     if inventaire is None or items is None:
         etat = engine.Etat(eleves=etab["eleves"], classes=etab["classes"])
-        return Calcul(None, None, engine.vecteur_etablissement(None, etat), etab)
+        return Calcul(None, None, engine.vecteur_etablissement(None, etat))
     _, debit, salles, internet, ent, accompagnement, maintenance, simule = inventaire
     mesures = engine.Mesures(
         debit_mbits=debit or 0,
@@ -330,7 +329,7 @@ def calculer_un(
         *faits,
     )
     vecteur = engine.vecteur_valeurs(resultat, *faits)
-    return Calcul(ligne, resultat.taux_decimal, vecteur, etab)
+    return Calcul(ligne, resultat.taux_decimal, vecteur)
 
 
 def _ecrire_diagnostics(lignes: list[tuple[Any, ...]]) -> None:
