@@ -1,10 +1,14 @@
 """Writing desired rows in bulk: one read per model, then bulk_create / bulk_update of what differs."""
 
+import os
+import signal
 import sqlite3
-from collections.abc import Collection, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Hashable, Sequence
+from contextlib import closing, suppress
+from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter, methodcaller
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, models
@@ -128,44 +132,153 @@ def inserer(
     of a table that was empty are built after the inserts, in one sort each (within the transaction: a failure
     restores them).
     """
+    if connection.vendor == "postgresql":
+        _copier_postgresql(model, cles, valeurs_cles, valeurs, table_vide=table_vide, ordre=ordre)
+        return
+    sql, colonnes = _colonnes_sqlite(model, cles, valeurs_cles, valeurs, ordre)
+    connection.ensure_connection()
+    _inserer_sqlite(
+        connection.connection, model._meta.db_table, sql, colonnes, differer_index=table_vide and len(valeurs) >= 10_000
+    )
+
+
+@dataclass(frozen=True)
+class BaseAPart:
+    """A side SQLite file, attached to this connection as ``schema``, that child processes fill (``inserer_a_part``)."""
+
+    schema: str
+    chemin: Path
+    # Children still writing: stopped and reaped by whoever detaches the file, if their copy is never called.
+    enfants: set[int] = field(default_factory=set)
+
+    def arreter_les_enfants(self) -> None:
+        for pid in list(self.enfants):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _attendre(self, pid)
+
+
+def _attendre(base: BaseAPart, pid: int) -> int:
+    """The exit status of the child ``pid`` of ``base`` (0: it succeeded), once it is gone."""
+    base.enfants.discard(pid)
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:  # already reaped (by a SIGCHLD handler elsewhere): its status is lost
+        return -1
+
+
+def inserer_a_part(
+    base: BaseAPart,
+    model: type[models.Model],
+    cles: tuple[str, ...],
+    valeurs_cles: list[Hashable],
+    valeurs: list[Any],
+    *,
+    ordre: Sequence[str] | None = None,
+) -> Callable[[], None]:
+    """``inserer`` into an empty table, on the second CPU: a forked child (it shares the rows without copying them)
+    binds and inserts them into the same table in the side file ``base``, while this process writes other tables;
+    the returned function waits for it and copies the table into the main database in one ``INSERT … SELECT``
+    (SQLite then moves whole records and index entries, without decoding them: a fifth of the cost of the inserts).
+
+    The child never touches this process's connection and leaves with ``os._exit``. If it fails, the rows are
+    inserted here, as ``inserer`` does. The copy needs the foreign keys unchecked meanwhile (the caller checks them
+    before its commit), else SQLite decodes each record (still half the cost)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        # The table and its indexes as the migrations made them; the copy moves records only between identical ones.
+        cursor.execute(
+            "SELECT sql FROM main.sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL ORDER BY type = 'index'",
+            [table],
+        )
+        schema = [ligne[0] for ligne in cursor.fetchall()]
+    pid = os.fork()
+    base.enfants.add(pid)
+    if pid == 0:  # the child
+        statut = 1
+        try:
+            sql, colonnes = _colonnes_sqlite(model, cles, valeurs_cles, valeurs, ordre)
+            with closing(sqlite3.connect(base.chemin)) as cote:
+                # A scratch file, deleted after the import: no journal, no sync.
+                cote.execute("PRAGMA journal_mode = OFF")
+                cote.execute("PRAGMA synchronous = OFF")
+                for creation in schema:
+                    cote.execute(creation)
+                _inserer_sqlite(cote, table, sql, colonnes, differer_index=True)
+                cote.commit()
+            statut = 0
+        finally:
+            os._exit(statut)
+
+    def copier() -> None:
+        if _attendre(base, pid) != 0:
+            inserer(model, cles, valeurs_cles, valeurs, table_vide=True, ordre=ordre)
+            return
+        nom = connection.ops.quote_name(table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO main.{nom} SELECT * FROM {base.schema}.{nom}")  # noqa: S608
+
+    return copier
+
+
+# Decimals go to the drivers as they are (Django's adapt_decimalfield_value is the identity on SQLite and PostgreSQL).
+_A_PREPARER = (models.DateTimeField, models.DateField, models.JSONField)
+
+
+def _champs(model: type[models.Model], cles: tuple[str, ...]) -> tuple[list[models.Field], list[tuple[str, Any]]]:
+    """The fields of the rows written (the key fields first) and, for the others, (attribute, default) in order;
+    ``auto_now`` fields have the attribute ``"\0maintenant"`` and the current time, ready for the database."""
     par_nom = {f.attname: f for f in model._meta.concrete_fields}
     champs = [par_nom[c] for c in cles] + [
         f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField) and f.attname not in cles
     ]
     maintenant = timezone.now()
-    specs: list[tuple[str, Any]] = []
-    a_preparer: list[tuple[int, Any]] = []
-    for i, f in enumerate(champs[len(cles) :], start=len(cles)):
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            specs.append(("\0maintenant", f.get_db_prep_save(maintenant, connection)))
-        else:
-            specs.append((f.attname, f.get_default()))
-            if isinstance(f, _A_PREPARER):
-                a_preparer.append((i, f))
-            elif isinstance(f, models.DecimalField) and connection.vendor == "sqlite":
-                # The column has NUMERIC affinity: SQLite stores the text of a Decimal as the REAL of the same
-                # number; a float is that REAL, without the Python adapter of Decimal (a call per value).
-                a_preparer.append((i, float))
+    specs = [
+        ("\0maintenant", f.get_db_prep_save(maintenant, connection))
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else (f.attname, f.get_default())
+        for f in champs[len(cles) :]
+    ]
+    return champs, specs
+
+
+def _copier_postgresql(
+    model: type[models.Model],
+    cles: tuple[str, ...],
+    valeurs_cles: list[Hashable],
+    valeurs: list[Any],
+    *,
+    table_vide: bool,
+    ordre: Sequence[str] | None,
+) -> None:
+    champs, specs = _champs(model, cles)
     table = connection.ops.quote_name(model._meta.db_table)
     noms = ", ".join(connection.ops.quote_name(f.column) for f in champs)
     attributs = [a for a, _ in specs]
     defauts = [d for _, d in specs]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # COPY is several times faster than INSERT on PostgreSQL; psycopg adapts the Python values.
-            with cursor.cursor.copy(f"COPY {table} ({noms}) FROM STDIN") as copie:
-                for cle, ligne in zip(valeurs_cles, valeurs, strict=True):
-                    if ordre is not None:
-                        ligne = dict(zip(ordre, ligne, strict=True))
-                    copie.write_row((*((cle,) if len(cles) == 1 else cle), *map(ligne.get, attributs, defauts)))
-            if table_vide and len(valeurs) >= 1000:
-                # The statistics of a table analysed while empty (autovacuum, after migrate) would make the planner
-                # scan it whole for each deferred foreign-key check at the commit: minutes for 300,000 rows.
-                # ANALYZE counts the rows this transaction inserted.
-                cursor.execute(f"ANALYZE {table}")
-        return
-    # Column by column (C-level maps and transpositions), then one executemany over lots sliced from the values of
-    # every row laid out in order.
+    with connection.cursor() as cursor:
+        # COPY is several times faster than INSERT on PostgreSQL; psycopg adapts the Python values.
+        with cursor.cursor.copy(f"COPY {table} ({noms}) FROM STDIN") as copie:
+            for cle, ligne in zip(valeurs_cles, valeurs, strict=True):
+                if ordre is not None:
+                    ligne = dict(zip(ordre, ligne, strict=True))
+                copie.write_row((*((cle,) if len(cles) == 1 else cle), *map(ligne.get, attributs, defauts)))
+        if table_vide and len(valeurs) >= 1000:
+            # The statistics of a table analysed while empty (autovacuum, after migrate) would make the planner
+            # scan it whole for each deferred foreign-key check at the commit: minutes for 300,000 rows.
+            # ANALYZE counts the rows this transaction inserted.
+            cursor.execute(f"ANALYZE {table}")
+
+
+def _colonnes_sqlite(
+    model: type[models.Model],
+    cles: tuple[str, ...],
+    valeurs_cles: list[Hashable],
+    valeurs: list[Any],
+    ordre: Sequence[str] | None,
+) -> tuple[str, list[Sequence[Any]]]:
+    """The ``INSERT … VALUES`` without its rows, and the columns of the rows (C-level maps and transpositions)."""
+    champs, specs = _champs(model, cles)
     n = len(valeurs)
     colonnes: list[Sequence[Any]] = [valeurs_cles] if len(cles) == 1 else list(zip(*valeurs_cles, strict=True))  # type: ignore[list-item]
     if ordre is not None:
@@ -179,21 +292,28 @@ def inserer(
             colonnes.append([defaut] * n)
         else:
             colonnes.append(list(map(methodcaller("get", attribut, defaut), valeurs)))
-    for i, prep in a_preparer:
+    for i, (f, (attribut, _)) in enumerate(zip(champs[len(cles) :], specs, strict=True), start=len(cles)):
+        if attribut == "\0maintenant":
+            continue  # ready
+        if isinstance(f, models.DecimalField):
+            # The column has NUMERIC affinity: SQLite stores the text of a Decimal as the REAL of the same number; a
+            # float is that REAL, without the Python adapter of Decimal (a call per value).
+            convertir: Callable[[Any], Any] = float
+        elif isinstance(f, _A_PREPARER):
+            convertir = partial(f.get_db_prep_save, connection=connection)
+        else:
+            continue
         # A few thousand distinct decimals among the 160,000 IPS rows, a few dates among 35,000 competences: each
         # distinct value is converted once.
-        convertir = float if prep is float else partial(prep.get_db_prep_save, connection=connection)
         try:
             converties = {v: convertir(v) for v in set(colonnes[i]) if v is not None}
         except TypeError:  # unhashable values (JSON)
             colonnes[i] = [None if v is None else convertir(v) for v in colonnes[i]]
         else:
             colonnes[i] = list(map(converties.get, colonnes[i]))
-    sql = f"INSERT INTO {table} ({noms}) VALUES "  # noqa: S608
-    connection.ensure_connection()
-    _inserer_sqlite(
-        connection.connection, model._meta.db_table, sql, colonnes, n, differer_index=table_vide and n >= 10_000
-    )
+    table = connection.ops.quote_name(model._meta.db_table)
+    noms = ", ".join(connection.ops.quote_name(f.column) for f in champs)
+    return f"INSERT INTO {table} ({noms}) VALUES ", colonnes  # noqa: S608
 
 
 def _null(valeur: None) -> None:
@@ -206,14 +326,12 @@ def _null(valeur: None) -> None:
 sqlite3.register_adapter(type(None), _null)
 
 
-def _inserer_sqlite(
-    brute: Any, table: str, sql: str, colonnes: list[Sequence[Any]], n: int, *, differer_index: bool
-) -> None:
-    """Insert the ``n`` rows whose columns are ``colonnes`` (sequences of ``n`` values each) on a raw sqlite3
+def _inserer_sqlite(brute: Any, table: str, sql: str, colonnes: list[Sequence[Any]], *, differer_index: bool) -> None:
+    """Insert the rows whose columns are ``colonnes`` (sequences of as many values each) on a raw sqlite3
     connection. ``sql`` is the ``INSERT … VALUES`` without its rows: they go by lots of several rows per statement
     (half the CPU time of one row per statement: SQLite runs, and sqlite3 steps and resets, a statement per lot), in
     their order (the same ids); the last rows, fewer than a lot, one per statement."""
-    nombre = len(colonnes)
+    nombre, n = len(colonnes), len(colonnes[0])
     par_lot = max(1, 999 // nombre)  # 999: the least limit of SQLite on the parameters of a statement
     une = f"({', '.join(['?'] * nombre)})"
     sql_lot, sql_une = sql + ", ".join([une] * par_lot), sql + une

@@ -1,7 +1,9 @@
 """The whole import: locate or download the files, check them all, then write everything in one transaction."""
 
 import hashlib
+import os
 import shutil
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -22,7 +24,7 @@ from territoires.rules import resoudre_competence
 
 from . import collectivites as collectivites_module
 from .decoupage import lire_referentiel
-from .ecriture import Compte, synchroniser
+from .ecriture import BaseAPart, Compte, inserer_a_part, synchroniser
 from .etablissements import CHAMPS_IPS, Scolaire, codes, fichiers_scolaires, lire_scolaire
 from .lecture_a_part import Lue, lecture_a_part
 from .readers import ErreurImport, Erreurs
@@ -165,22 +167,42 @@ def _importer(
         # 2. Write, all or nothing. The school files are checked before any write, except into an empty SQLite
         # database: there, after the territories are written (the child has read them meanwhile; a bad file rolls
         # everything back).
-        with _chargement_sqlite() as sans_controle_immediat, transaction.atomic():
+        with _chargement_sqlite() as chargement, transaction.atomic():
             # An empty SQLite database: the tables are known empty, no read of their rows.
             frais = connection.vendor == "sqlite" and not any(m.objects.exists() for m in _MODELES_ECRITS)
+            a_part = chargement.a_part if frais else None
             _ecrire(
-                chemins, datasets, empreintes, departements, ref, coll, familles, erreurs, rapport, frais, annoncer, lue
+                chemins,
+                datasets,
+                empreintes,
+                departements,
+                ref,
+                coll,
+                familles,
+                erreurs,
+                rapport,
+                frais,
+                annoncer,
+                lue,
+                a_part,
             )
-            if sans_controle_immediat:
+            if chargement.controle_differe:
                 # Every foreign key written meanwhile, checked before the commit: a violation rolls everything back.
                 connection.check_constraints(table_names=[m._meta.db_table for m in (*_MODELES_ECRITS, AuditEntry)])
     return rapport
 
 
+@dataclass(frozen=True)
+class Chargement:
+    # Foreign keys unchecked until the caller checks them all (``check_constraints``) before its commit.
+    controle_differe: bool = False
+    # A side file where child processes write tables, copied at once into the database (``inserer_a_part``).
+    a_part: BaseAPart | None = None
+
+
 @contextmanager
-def _chargement_sqlite() -> Iterator[bool]:
-    """SQLite settings for loading many rows; yields whether foreign keys are left unchecked until the caller checks
-    them all (``check_constraints``) before its commit.
+def _chargement_sqlite() -> Iterator[Chargement]:
+    """SQLite settings for loading many rows (see ``Chargement``).
 
     Into a database whose territoires tables are all empty, outside any transaction (``manage.py``, not the tests'
     transactions), and when no other connection holds the file:
@@ -189,24 +211,42 @@ def _chargement_sqlite() -> Iterator[bool]:
       into the log and then copied into the file at the checkpoint (0.25 s of a national import); rows appended to
       a file need no journal, so a failure still restores the database;
     - foreign keys checked in one pass per table at the end instead of at each insert (SQLite looks each parent up
-      per row either way; the pass is cheaper than the 360,000 lookups interleaved with the inserts).
+      per row either way; the pass is cheaper than the 360,000 lookups interleaved with the inserts);
+    - then, where processes can fork, a side file attached (outside any transaction, as SQLite requires) for the
+      IPS, written by a child while this process writes the établissements.
 
-    Both settings are taken back afterwards, whatever happens. With another connection open (a server already
-    running on the new file), the journal stays the write-ahead log."""
+    Everything is taken back afterwards, whatever happens. With another connection open (a server already running
+    on the new file), the journal stays the write-ahead log."""
     if connection.vendor != "sqlite":
-        yield False
+        yield Chargement()
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB: the indexes of 300,000 new rows stay in memory
     if connection.in_atomic_block or any(m.objects.exists() for m in _MODELES_ECRITS):
-        yield False
+        yield Chargement()
         return
     journal = _mode_journal("DELETE")
-    sans_controle = connection.disable_constraint_checking()
+    controle_differe = connection.disable_constraint_checking()
     try:
-        yield sans_controle
+        if not (controle_differe and hasattr(os, "fork")):
+            yield Chargement(controle_differe)
+            return
+        with tempfile.TemporaryDirectory(prefix="socle-import-") as dossier:
+            a_part = BaseAPart("a_part", Path(dossier) / "a_part.sqlite3")
+            with connection.cursor() as cursor:
+                cursor.execute(f"ATTACH DATABASE %s AS {a_part.schema}", [str(a_part.chemin)])
+            # BEGIN IMMEDIATE would lock every attached file, the side one too, and the child could not write it:
+            # the transaction takes its locks when it first reads or writes each file (no other connection is open).
+            mode_transaction, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+            try:
+                yield Chargement(controle_differe, a_part)
+            finally:
+                connection.transaction_mode = mode_transaction
+                a_part.arreter_les_enfants()
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DETACH DATABASE {a_part.schema}")
     finally:
-        if sans_controle:
+        if controle_differe:
             connection.enable_constraint_checking()
         _mode_journal(journal)
 
@@ -251,8 +291,10 @@ def _ecrire(
     frais: bool,
     annoncer: Etape,
     lue: Lue,
+    a_part: BaseAPart | None,
 ) -> None:
-    """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite)."""
+    """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite); ``a_part``:
+    where a child may write the IPS meanwhile."""
 
     def lire_les_ecoles() -> Scolaire:
         annoncer("Lecture des établissements, effectifs et IPS")
@@ -347,6 +389,21 @@ def _ecrire(
         models.Departement.objects.bulk_update(
             [models.Departement(code=c, academie_id=a) for a, c in completes if a is not None], ["academie_id"]
         )
+    ips = scolaire.ips
+    for valeurs in ips.values():
+        valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
+    # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
+    # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
+    # plain strings (sorting the tuples took 0.3 s).
+    ips = {cle: ips[cle] for cle in sorted(ips, key="".join)}
+    # Into an empty table, a child writes the IPS on the second CPU while the établissements are written here.
+    copier_ips = (
+        inserer_a_part(
+            a_part, models.IPS, ("etablissement_id", "rentree"), list(ips), list(ips.values()), ordre=CHAMPS_IPS
+        )
+        if a_part is not None and ips
+        else None
+    )
     annoncer("Écriture des circonscriptions et des établissements")
     avant = set() if frais else set(models.Etablissement.objects.values_list("uai", flat=True))
     rapport.comptes["Circonscriptions"] = synchroniser(
@@ -397,19 +454,17 @@ def _ecrire(
         effectifs,  # type: ignore[arg-type]
         vide=frais,
     )
-    ips = scolaire.ips
-    for valeurs in ips.values():
-        valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
-    # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
-    # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
-    # plain strings (sorting the tuples took 0.3 s).
-    rapport.comptes["IPS"] = synchroniser(
-        models.IPS,
-        ("etablissement_id", "rentree"),
-        {cle: ips[cle] for cle in sorted(ips, key="".join)},  # type: ignore[arg-type]
-        champs=CHAMPS_IPS,
-        vide=frais,
-    )
+    if copier_ips is not None:
+        copier_ips()
+        rapport.comptes["IPS"] = Compte(crees=len(ips))
+    else:
+        rapport.comptes["IPS"] = synchroniser(
+            models.IPS,
+            ("etablissement_id", "rentree"),
+            ips,  # type: ignore[arg-type]
+            champs=CHAMPS_IPS,
+            vide=frais,
+        )
     annoncer("Collectivités compétentes")
     # The établissements just written are resolved; the others only change if a competence did.
     compte = rapport.comptes["Compétences"]

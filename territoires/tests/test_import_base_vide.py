@@ -7,12 +7,17 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from territoires.models import Etablissement
+from territoires.importers.ecriture import BaseAPart, inserer_a_part
+from territoires.importers.etablissements import CHAMPS_IPS
+from territoires.models import IPS, DataSource, Etablissement
+from territoires.tests.factories import EtablissementFactory
 from territoires.tests.test_import_ecriture import AVEC_IPS
 from territoires.tests.test_import_fichiers import ecrire_mini, importer
 
@@ -104,3 +109,40 @@ def test_the_first_import_runs_beside_an_open_connection(tmp_path, base_migree):
         assert fait.returncode == 0, fait.stderr
         assert serveur.execute("SELECT count(*) FROM territoires_etablissement").fetchone()[0] > 0
     assert etat(base_migree)["journal"] == "wal"
+
+
+def test_a_failure_in_the_table_copied_from_the_side_file_rolls_the_first_import_back(tmp_path, base_migree):
+    # The IPS are written by a child into a side file, then copied: a refusal there undoes the whole import.
+    donnees = tmp_path / "donnees"
+    donnees.mkdir()
+    ecrire_mini(donnees, **AVEC_IPS)
+    with closing(sqlite3.connect(base_migree)) as c, c:
+        c.execute(
+            "CREATE TRIGGER refuser_ips BEFORE INSERT ON territoires_ips BEGIN SELECT RAISE(ABORT, 'IPS refusés'); END"
+        )
+    rate = manage(base_migree, "import_territoires", "--data-dir", str(donnees))
+    assert rate.returncode != 0
+    assert "IPS refusés" in rate.stderr
+    assert etat(base_migree) == {"journal": "wal", **dict.fromkeys(TABLES_ECRITES, 0)}
+
+
+@pytest.mark.django_db
+def test_rows_a_child_could_not_write_are_inserted_here():
+    # A side file the child cannot create: the rows are inserted by this process, as without a child.
+    base = BaseAPart("absente", Path("/nonexistent") / "a_part.sqlite3")
+    source = DataSource.objects.create(code="ips-test", titre="IPS")
+    etablissement = EtablissementFactory()
+    copier = inserer_a_part(
+        base,
+        IPS,
+        ("etablissement_id", "rentree"),
+        [(etablissement.uai, "2023-2024"), (etablissement.uai, "2024-2025")],
+        [[Decimal("101.5"), False, None, None, None, source.pk], [None, True, None, None, None, source.pk]],
+        ordre=CHAMPS_IPS,
+    )
+    copier()
+    assert list(IPS.objects.order_by("rentree").values_list("rentree", "valeur", "non_significatif")) == [
+        ("2023-2024", Decimal("101.5"), False),
+        ("2024-2025", None, True),
+    ]
+    assert not base.enfants
