@@ -1,10 +1,9 @@
 """Writing desired rows in bulk: one read per model, then bulk_create / bulk_update of what differs."""
 
-import os
-import signal
 import sqlite3
+import threading
 from collections.abc import Callable, Collection, Hashable, Sequence
-from contextlib import closing, suppress
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter, methodcaller
@@ -110,10 +109,6 @@ def _transposer(valeurs: list[dict[str, Any]], attributs: list[str]) -> dict[str
     return dict(zip(attributs, zip(*rangees, strict=True), strict=True))
 
 
-# Decimals go to the drivers as they are (Django's adapt_decimalfield_value is the identity on SQLite and PostgreSQL).
-_A_PREPARER = (models.DateTimeField, models.DateField, models.JSONField)
-
-
 def inserer(
     model: type[models.Model],
     cles: tuple[str, ...],
@@ -144,27 +139,16 @@ def inserer(
 
 @dataclass(frozen=True)
 class BaseAPart:
-    """A side SQLite file, attached to this connection as ``schema``, that child processes fill (``inserer_a_part``)."""
+    """A side SQLite file, attached to this connection as ``schema``, that threads fill (``inserer_a_part``)."""
 
     schema: str
     chemin: Path
-    # Children still writing: stopped and reaped by whoever detaches the file, if their copy is never called.
-    enfants: set[int] = field(default_factory=set)
+    # Threads still writing: whoever detaches the file waits for them first, if their copy is never called.
+    ecrivains: list[threading.Thread] = field(default_factory=list)
 
-    def arreter_les_enfants(self) -> None:
-        for pid in list(self.enfants):
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            _attendre(self, pid)
-
-
-def _attendre(base: BaseAPart, pid: int) -> int:
-    """The exit status of the child ``pid`` of ``base`` (0: it succeeded), once it is gone."""
-    base.enfants.discard(pid)
-    try:
-        return os.waitpid(pid, 0)[1]
-    except ChildProcessError:  # already reaped (by a SIGCHLD handler elsewhere): its status is lost
-        return -1
+    def attendre_les_ecrivains(self) -> None:
+        for ecrivain in self.ecrivains:
+            ecrivain.join()
 
 
 def inserer_a_part(
@@ -176,14 +160,15 @@ def inserer_a_part(
     *,
     ordre: Sequence[str] | None = None,
 ) -> Callable[[], None]:
-    """``inserer`` into an empty table, on the second CPU: a forked child (it shares the rows without copying them)
-    binds and inserts them into the same table in the side file ``base``, while this process writes other tables;
-    the returned function waits for it and copies the table into the main database in one ``INSERT … SELECT``
-    (SQLite then moves whole records and index entries, without decoding them: a fifth of the cost of the inserts).
+    """``inserer`` into an empty table, on the second CPU: a thread inserts the rows into the same table in the side
+    file ``base``, on a connection of its own, while this connection writes other tables; the returned function
+    waits for it and copies the table into the main database in one ``INSERT … SELECT`` (SQLite then moves whole
+    records and index entries without decoding them: a fifth of the cost of the inserts).
 
-    The child never touches this process's connection and leaves with ``os._exit``. If it fails, the rows are
-    inserted here, as ``inserer`` does. The copy needs the foreign keys unchecked meanwhile (the caller checks them
-    before its commit), else SQLite decodes each record (still half the cost)."""
+    Both threads spend most of their time inside SQLite, which lets the other one run Python meanwhile (sqlite3
+    gives the GIL back while a statement runs): binding a lot of rows is short, inserting them is longer. If the
+    thread fails, the rows are inserted here, as ``inserer`` does. The copy needs the foreign keys unchecked (the
+    caller checks them before its commit), else SQLite decodes each record (still half the cost of the inserts)."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
         # The table and its indexes as the migrations made them; the copy moves records only between identical ones.
@@ -192,12 +177,11 @@ def inserer_a_part(
             [table],
         )
         schema = [ligne[0] for ligne in cursor.fetchall()]
-    pid = os.fork()
-    base.enfants.add(pid)
-    if pid == 0:  # the child
-        statut = 1
+    sql, colonnes = _colonnes_sqlite(model, cles, valeurs_cles, valeurs, ordre)
+    echecs: list[Exception] = []
+
+    def ecrire() -> None:
         try:
-            sql, colonnes = _colonnes_sqlite(model, cles, valeurs_cles, valeurs, ordre)
             with closing(sqlite3.connect(base.chemin)) as cote:
                 # A scratch file, deleted after the import: no journal, no sync.
                 cote.execute("PRAGMA journal_mode = OFF")
@@ -206,13 +190,18 @@ def inserer_a_part(
                     cote.execute(creation)
                 _inserer_sqlite(cote, table, sql, colonnes, differer_index=True)
                 cote.commit()
-            statut = 0
-        finally:
-            os._exit(statut)
+        except Exception as exc:
+            echecs.append(exc)
+
+    ecrivain = threading.Thread(target=ecrire, name=f"inserer_a_part {table}")
+    base.ecrivains.append(ecrivain)
+    ecrivain.start()
 
     def copier() -> None:
-        if _attendre(base, pid) != 0:
-            inserer(model, cles, valeurs_cles, valeurs, table_vide=True, ordre=ordre)
+        ecrivain.join()
+        if echecs:
+            connection.ensure_connection()
+            _inserer_sqlite(connection.connection, table, sql, colonnes, differer_index=True)
             return
         nom = connection.ops.quote_name(table)
         with connection.cursor() as cursor:

@@ -1,7 +1,6 @@
 """The whole import: locate or download the files, check them all, then write everything in one transaction."""
 
 import hashlib
-import os
 import shutil
 import tempfile
 import urllib.error
@@ -196,7 +195,7 @@ def _importer(
 class Chargement:
     # Foreign keys unchecked until the caller checks them all (``check_constraints``) before its commit.
     controle_differe: bool = False
-    # A side file where child processes write tables, copied at once into the database (``inserer_a_part``).
+    # A side file where threads write tables, copied at once into the database (``inserer_a_part``).
     a_part: BaseAPart | None = None
 
 
@@ -212,8 +211,8 @@ def _chargement_sqlite() -> Iterator[Chargement]:
       a file need no journal, so a failure still restores the database;
     - foreign keys checked in one pass per table at the end instead of at each insert (SQLite looks each parent up
       per row either way; the pass is cheaper than the 360,000 lookups interleaved with the inserts);
-    - then, where processes can fork, a side file attached (outside any transaction, as SQLite requires) for the
-      IPS, written by a child while this process writes the établissements.
+    - then a side file attached (outside any transaction, as SQLite requires) for the IPS, written by a thread
+      while this connection writes the établissements.
 
     Everything is taken back afterwards, whatever happens. With another connection open (a server already running
     on the new file), the journal stays the write-ahead log."""
@@ -228,21 +227,21 @@ def _chargement_sqlite() -> Iterator[Chargement]:
     journal = _mode_journal("DELETE")
     controle_differe = connection.disable_constraint_checking()
     try:
-        if not (controle_differe and hasattr(os, "fork")):
+        if not controle_differe:
             yield Chargement(controle_differe)
             return
         with tempfile.TemporaryDirectory(prefix="socle-import-") as dossier:
             a_part = BaseAPart("a_part", Path(dossier) / "a_part.sqlite3")
             with connection.cursor() as cursor:
                 cursor.execute(f"ATTACH DATABASE %s AS {a_part.schema}", [str(a_part.chemin)])
-            # BEGIN IMMEDIATE would lock every attached file, the side one too, and the child could not write it:
+            # BEGIN IMMEDIATE would lock every attached file, the side one too, and the thread could not write it:
             # the transaction takes its locks when it first reads or writes each file (no other connection is open).
             mode_transaction, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
             try:
                 yield Chargement(controle_differe, a_part)
             finally:
                 connection.transaction_mode = mode_transaction
-                a_part.arreter_les_enfants()
+                a_part.attendre_les_ecrivains()
                 with connection.cursor() as cursor:
                     cursor.execute(f"DETACH DATABASE {a_part.schema}")
     finally:
@@ -294,7 +293,7 @@ def _ecrire(
     a_part: BaseAPart | None,
 ) -> None:
     """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite); ``a_part``:
-    where a child may write the IPS meanwhile."""
+    where a thread may write the IPS meanwhile."""
 
     def lire_les_ecoles() -> Scolaire:
         annoncer("Lecture des établissements, effectifs et IPS")
@@ -396,7 +395,7 @@ def _ecrire(
     # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
     # plain strings (sorting the tuples took 0.3 s).
     ips = {cle: ips[cle] for cle in sorted(ips, key="".join)}
-    # Into an empty table, a child writes the IPS on the second CPU while the établissements are written here.
+    # Into an empty table, a thread writes the IPS on the second CPU while the établissements are written here.
     copier_ips = (
         inserer_a_part(
             a_part, models.IPS, ("etablissement_id", "rentree"), list(ips), list(ips.values()), ordre=CHAMPS_IPS

@@ -112,7 +112,7 @@ def test_the_first_import_runs_beside_an_open_connection(tmp_path, base_migree):
 
 
 def test_a_failure_in_the_table_copied_from_the_side_file_rolls_the_first_import_back(tmp_path, base_migree):
-    # The IPS are written by a child into a side file, then copied: a refusal there undoes the whole import.
+    # The IPS are written by a thread into a side file, then copied: a refusal there undoes the whole import.
     donnees = tmp_path / "donnees"
     donnees.mkdir()
     ecrire_mini(donnees, **AVEC_IPS)
@@ -127,8 +127,8 @@ def test_a_failure_in_the_table_copied_from_the_side_file_rolls_the_first_import
 
 
 @pytest.mark.django_db
-def test_rows_a_child_could_not_write_are_inserted_here():
-    # A side file the child cannot create: the rows are inserted by this process, as without a child.
+def test_rows_the_thread_could_not_write_are_inserted_by_the_main_connection():
+    # A side file the thread cannot create: the rows are inserted by the main connection, as without a thread.
     base = BaseAPart("absente", Path("/nonexistent") / "a_part.sqlite3")
     source = DataSource.objects.create(code="ips-test", titre="IPS")
     etablissement = EtablissementFactory()
@@ -145,4 +145,3 @@ def test_rows_a_child_could_not_write_are_inserted_here():
         ("2023-2024", Decimal("101.5"), False),
         ("2024-2025", None, True),
     ]
-    assert not base.enfants
