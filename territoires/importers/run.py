@@ -388,21 +388,6 @@ def _ecrire(
         models.Departement.objects.bulk_update(
             [models.Departement(code=c, academie_id=a) for a, c in completes if a is not None], ["academie_id"]
         )
-    ips = scolaire.ips
-    for valeurs in ips.values():
-        valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
-    # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
-    # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
-    # plain strings (sorting the tuples took 0.3 s).
-    ips = {cle: ips[cle] for cle in sorted(ips, key="".join)}
-    # Into an empty table, a thread writes the IPS on the second CPU while the établissements are written here.
-    copier_ips = (
-        inserer_a_part(
-            a_part, models.IPS, ("etablissement_id", "rentree"), list(ips), list(ips.values()), ordre=CHAMPS_IPS
-        )
-        if a_part is not None and ips
-        else None
-    )
     annoncer("Écriture des circonscriptions et des établissements")
     avant = set() if frais else set(models.Etablissement.objects.values_list("uai", flat=True))
     rapport.comptes["Circonscriptions"] = synchroniser(
@@ -437,6 +422,22 @@ def _ecrire(
                 competences=carte,
             )
         e["collectivite_competente_id"] = resolues[cle]
+    ips = scolaire.ips
+    for valeurs in ips.values():
+        valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
+    # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
+    # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
+    # plain strings (sorting the tuples took 0.3 s).
+    ips = {cle: ips[cle] for cle in sorted(ips, key="".join)}
+    # Into an empty table, a thread writes the IPS on the second CPU while the établissements are written here
+    # (started now: the loop above runs Python, which would hold the GIL while the thread waits for it).
+    copier_ips = (
+        inserer_a_part(
+            a_part, models.IPS, ("etablissement_id", "rentree"), list(ips), list(ips.values()), ordre=CHAMPS_IPS
+        )
+        if a_part is not None and ips
+        else None
+    )
     rapport.comptes["Établissements"] = synchroniser(
         models.Etablissement,
         ("uai",),
