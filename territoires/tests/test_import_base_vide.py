@@ -72,9 +72,24 @@ def test_the_first_import_into_a_file_writes_what_the_usual_path_writes(tmp_path
             ).fetchall()
         )
     assert ecrits == attendus
-    apres = etat(base_migree)
-    assert apres["journal"] == "wal"  # the write-ahead log is back for the server
-    assert apres["territoires_ips"] > 0
+    # The IPS come through the side file: the same rows, values and sources.
+    ips_attendus = sorted(
+        (uai, rentree, None if valeur is None else float(valeur), ns, source)
+        for uai, rentree, valeur, ns, source in IPS.objects.values_list(
+            "etablissement_id", "rentree", "valeur", "non_significatif", "source__code"
+        )
+    )
+    with closing(sqlite3.connect(base_migree)) as c, c:
+        ips_ecrits = sorted(
+            (uai, rentree, valeur, bool(ns), source)
+            for uai, rentree, valeur, ns, source in c.execute(
+                "SELECT i.etablissement_id, i.rentree, i.valeur, i.non_significatif, s.code FROM territoires_ips i "
+                "JOIN territoires_datasource s ON s.id = i.source_id"
+            )
+        )
+    assert ips_ecrits == ips_attendus
+    assert len(ips_ecrits) > 0
+    assert etat(base_migree)["journal"] == "wal"  # the write-ahead log is back for the server
 
 
 def test_a_broken_foreign_key_found_at_the_end_rolls_the_first_import_back(tmp_path, base_migree):
