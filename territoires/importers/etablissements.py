@@ -29,6 +29,7 @@ The official export of "Adresse et géolocalisation des établissements" (``nume
 """
 
 import hashlib
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -185,11 +186,6 @@ def lire_scolaire(
 
     inconnues: dict[str, int] = {}
 
-    communes = ref.communes
-    departements_ref = ref.departements
-    tous = departements is None
-    etablissements = out.etablissements
-
     # 1. The list: derived first, then the geolocalised directory over it.
     for code in ("etablissements_national_derive", "etablissements_geolocalises_2026"):
         if code not in chemins:
@@ -201,101 +197,9 @@ def lire_scolaire(
         prevalider_uai(t.col("uai"))
         lats = flottants(ctx, t.col("latitude"), "latitude", 90)
         lngs = flottants(ctx, t.col("longitude"), "longitude", 180)
-        colonnes = zip(
-            t.col("uai"),
-            t.col("code_departement"),
-            t.col("code_commune"),
-            lats,
-            lngs,
-            t.col("type_etablissement"),
-            t.col("nature"),
-            t.col("etat"),
-            t.col("code_academie"),
-            t.col("nom"),
-            t.col("sous_type"),
-            t.col("secteur"),
-            t.col("contrat"),
-            t.col("code_postal"),
-            t.col("adresse"),
-            strict=True,
-        )
-        for ctx.i, (
-            uai,
-            dep,
-            commune,
-            lat,
-            lng,
-            type_etablissement,
-            nature,
-            etat,
-            code_academie,
-            nom,
-            sous_type,
-            secteur,
-            contrat,
-            code_postal,
-            adresse,
-        ) in enumerate(colonnes):
-            # Values already checked are taken from the caches without a call.
-            if uai not in UAI_VALIDES:
-                uai = ctx.uai(uai)
-            dep = DEPARTEMENTS_CONNUS.get(dep) or ctx.departement(dep)
-            if commune not in COMMUNES_VALIDES:
-                commune = ctx.commune(commune, requis=False)
-            if uai is None or dep is None or not (tous or dep in departements):
-                continue
-            niveau = niveau_de(type_etablissement or nature)
-            if not niveau or etat.upper() == "FERME":
-                continue
-            la_commune = communes.get(commune) if commune is not None else None
-            if la_commune is None:
-                inconnues[code] = inconnues.get(code, 0) + 1
-                continue
-            commune_dep = la_commune["departement_id"]
-            departement = departements_ref[commune_dep]
-            if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
-                # decoupage-administratif has no académie: the Ministry's directory tells it.
-                departement["academie_id"] = code_academie.zfill(2)
-            e = etablissements.get(uai)
-            if e is None:
-                # The same dict (same keys, same order) as the merge below over nothing; the fields that only later
-                # files fill are set here too.
-                etablissements[uai] = {
-                    "nom": (nom or f"Établissement {uai}")[:255],
-                    "niveau": niveau,
-                    "sous_type": sous_type,
-                    "nature": nature[:100],
-                    "secteur": secteur_de(secteur, contrat),
-                    "commune_id": commune,
-                    "departement_id": commune_dep,
-                    "academie_id": departement["academie_id"],
-                    "code_postal": code_postal[:5],
-                    "adresse": adresse[:255],
-                    "latitude": lat,
-                    "longitude": lng,
-                    "source_id": code,
-                    "telephone": "",
-                    "courriel": "",
-                    "site_web": "",
-                    "circonscription_id": None,
-                }
-                continue
-            # A later file (or row) overrides the non-empty fields, in place.
-            e["nom"] = (nom or e["nom"] or f"Établissement {uai}")[:255]
-            e["niveau"] = niveau
-            e["sous_type"] = sous_type or e["sous_type"]
-            e["nature"] = nature[:100] or e["nature"]
-            e["secteur"] = combine_secteur(e["secteur"], secteur_de(secteur, contrat))
-            e["commune_id"] = commune
-            e["departement_id"] = commune_dep
-            e["academie_id"] = departement["academie_id"]
-            e["code_postal"] = (code_postal or e["code_postal"])[:5]
-            e["adresse"] = (adresse or e["adresse"])[:255]
-            if lat is not None:
-                e["latitude"] = lat
-            if lng is not None:
-                e["longitude"] = lng
-            e["source_id"] = code
+        if not _liste_par_colonnes(t, code, lats, lngs, ref, departements, out, inconnues):
+            # A UAI, département or commune is not valid: row by row, which names the lines at fault.
+            _liste_ligne_par_ligne(ctx, t, code, lats, lngs, ref, departements, out, inconnues)
 
     # 2. Addresses and contract types (collèges 2024) complete the établissements of the list, without overriding.
     for code, famille in familles.items():
@@ -427,6 +331,7 @@ def lire_scolaire(
     # postal" is the texts of its parts, joined; each distinct name (35,000 of 60,000 nationally: "École maternelle
     # publique"…), commune and postcode is normalised once.
     normalise_une_fois = lru_cache(maxsize=None)(normalise_recherche)
+    communes = ref.communes
     for uai, e in out.etablissements.items():
         parties = (
             normalise_une_fois(e["nom"]),
@@ -438,6 +343,277 @@ def lire_scolaire(
     for code, n in inconnues.items():
         out.avertissements.append(f"{code} : {n} établissements ignorés (commune absente du COG 2026)")
     return out
+
+
+def _liste_ligne_par_ligne(
+    ctx: Contexte,
+    t: Table,
+    code: str,
+    lats: list[float | None],
+    lngs: list[float | None],
+    ref: Referentiel,
+    departements: set[str] | None,
+    out: Scolaire,
+    inconnues: dict[str, int],
+) -> None:
+    """The établissements of a list file (step 1 of ``lire_scolaire``), row by row: each invalid UAI, département or
+    commune is named by its line (``ctx``)."""
+    communes = ref.communes
+    departements_ref = ref.departements
+    tous = departements is None
+    etablissements = out.etablissements
+    colonnes = zip(
+        t.col("uai"),
+        t.col("code_departement"),
+        t.col("code_commune"),
+        lats,
+        lngs,
+        t.col("type_etablissement"),
+        t.col("nature"),
+        t.col("etat"),
+        t.col("code_academie"),
+        t.col("nom"),
+        t.col("sous_type"),
+        t.col("secteur"),
+        t.col("contrat"),
+        t.col("code_postal"),
+        t.col("adresse"),
+        strict=True,
+    )
+    for ctx.i, (
+        uai,
+        dep,
+        commune,
+        lat,
+        lng,
+        type_etablissement,
+        nature,
+        etat,
+        code_academie,
+        nom,
+        sous_type,
+        secteur,
+        contrat,
+        code_postal,
+        adresse,
+    ) in enumerate(colonnes):
+        # Values already checked are taken from the caches without a call.
+        if uai not in UAI_VALIDES:
+            uai = ctx.uai(uai)
+        dep = DEPARTEMENTS_CONNUS.get(dep) or ctx.departement(dep)
+        if commune not in COMMUNES_VALIDES:
+            commune = ctx.commune(commune, requis=False)
+        if uai is None or dep is None or not (tous or dep in departements):
+            continue
+        niveau = niveau_de(type_etablissement or nature)
+        if not niveau or etat.upper() == "FERME":
+            continue
+        la_commune = communes.get(commune) if commune is not None else None
+        if la_commune is None:
+            inconnues[code] = inconnues.get(code, 0) + 1
+            continue
+        commune_dep = la_commune["departement_id"]
+        departement = departements_ref[commune_dep]
+        if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
+            # decoupage-administratif has no académie: the Ministry's directory tells it.
+            departement["academie_id"] = code_academie.zfill(2)
+        e = etablissements.get(uai)
+        if e is None:
+            # The same dict (same keys, same order) as the merge below over nothing; the fields that only later
+            # files fill are set here too.
+            etablissements[uai] = {
+                "nom": (nom or f"Établissement {uai}")[:255],
+                "niveau": niveau,
+                "sous_type": sous_type,
+                "nature": nature[:100],
+                "secteur": secteur_de(secteur, contrat),
+                "commune_id": commune,
+                "departement_id": commune_dep,
+                "academie_id": departement["academie_id"],
+                "code_postal": code_postal[:5],
+                "adresse": adresse[:255],
+                "latitude": lat,
+                "longitude": lng,
+                "source_id": code,
+                "telephone": "",
+                "courriel": "",
+                "site_web": "",
+                "circonscription_id": None,
+            }
+            continue
+        # A later file (or row) overrides the non-empty fields, in place.
+        e["nom"] = (nom or e["nom"] or f"Établissement {uai}")[:255]
+        e["niveau"] = niveau
+        e["sous_type"] = sous_type or e["sous_type"]
+        e["nature"] = nature[:100] or e["nature"]
+        e["secteur"] = combine_secteur(e["secteur"], secteur_de(secteur, contrat))
+        e["commune_id"] = commune
+        e["departement_id"] = commune_dep
+        e["academie_id"] = departement["academie_id"]
+        e["code_postal"] = (code_postal or e["code_postal"])[:5]
+        e["adresse"] = (adresse or e["adresse"])[:255]
+        if lat is not None:
+            e["latitude"] = lat
+        if lng is not None:
+            e["longitude"] = lng
+        e["source_id"] = code
+
+
+def _liste_par_colonnes(
+    t: Table,
+    code: str,
+    lats: list[float | None],
+    lngs: list[float | None],
+    ref: Referentiel,
+    departements: set[str] | None,
+    out: Scolaire,
+    inconnues: dict[str, int],
+) -> bool:
+    """The établissements of a list file (step 1 of ``lire_scolaire``) whose UAIs, départements and communes are all
+    valid, column by column: each distinct value (département, commune, type, état, secteur and contrat) is resolved
+    once, the rows are filtered by masks, and the loop only builds or merges the dicts (the same rows and values as
+    the row-by-row loop). False, with nothing changed, if a value is not valid: the caller then reads the file row
+    by row, naming the lines."""
+    muettes = Erreurs()
+    muet = Contexte(muettes, t.fichier)  # parses without reporting: a value it rejects sends the file back
+    uais = t.col("uai")
+    uai_de = {u: muet.uai(u) for u in set(uais).difference(UAI_VALIDES)}
+    deps_bruts = t.col("code_departement")
+    dep_de = {d: DEPARTEMENTS_CONNUS.get(d) or muet.departement(d) for d in set(deps_bruts)}
+    communes_brutes = t.col("code_commune")
+    commune_de = dict(zip(*2 * [set(communes_brutes)], strict=True))
+    for c in set(communes_brutes).difference(COMMUNES_VALIDES):
+        commune_de[c] = muet.commune(c, requis=False)
+    if muettes.par_fichier:
+        return False
+    if uai_de:  # UAIs written in another form (lower case, spaces)
+        uais = [uai_de.get(u, u) for u in uais]
+
+    # The rows kept, as the row-by-row loop tests them: in the import's départements, of a known level, not closed
+    # (not counted), then in a known commune (the others are counted). Each mask is only built if a row fails it.
+    natures = t.colonnes.get("nature")
+    libelles = t.col("type_etablissement")
+    if natures is not None:
+        libelles = [a or b for a, b in zip(libelles, natures, strict=True)]
+    niveau_du_libelle = {v: niveau_de(v) for v in set(libelles)}
+    niveaux = list(map(niveau_du_libelle.__getitem__, libelles))
+    hors = {d for d, v in dep_de.items() if departements is not None and v not in departements}
+    etats = t.col("etat")
+    fermes = {v for v in set(etats) if v.upper() == "FERME"}
+    masque: list[bool] | None = None
+    if not all(niveaux) or not hors.isdisjoint(deps_bruts) or not fermes.isdisjoint(etats):
+        masque = [
+            bool(n) and d not in hors and e not in fermes for n, d, e in zip(niveaux, deps_bruts, etats, strict=True)
+        ]
+    communes = ref.communes
+    la_commune = {c: communes.get(v) if v is not None else None for c, v in commune_de.items()}
+    absentes = {c for c, v in la_commune.items() if v is None}
+    gardes = masque
+    if not absentes.isdisjoint(communes_brutes):
+        dans = [c not in absentes for c in communes_brutes]
+        gardes = dans if masque is None else list(map(operator.and_, masque, dans))
+        comptees = len(gardes) - sum(gardes) - (0 if masque is None else len(masque) - sum(masque))
+        if comptees:
+            inconnues[code] = inconnues.get(code, 0) + comptees
+
+    def gardees(colonne: list[Any]) -> list[Any]:
+        return colonne if gardes is None else list(compress(colonne, gardes))
+
+    communes_gardees = gardees(communes_brutes)
+    departement_de_commune = {c: v["departement_id"] for c, v in la_commune.items() if v is not None}
+    commune_deps = list(map(departement_de_commune.__getitem__, communes_gardees))
+    # The académie: the département's; decoupage-administratif has none for a few (COM), the Ministry's directory
+    # tells it, from the first row of the département with a known académie on.
+    departements_ref = ref.departements
+    sans = {d for d in set(commune_deps) if departements_ref[d]["academie_id"] is None}
+    academies = []
+    if sans:
+        for d, code_academie in zip(commune_deps, gardees(t.col("code_academie")), strict=True):
+            departement = departements_ref[d]
+            if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
+                departement["academie_id"] = code_academie.zfill(2)
+            academies.append(departement["academie_id"])
+    else:
+        academie_de = {d: departements_ref[d]["academie_id"] for d in set(commune_deps)}
+        academies = list(map(academie_de.__getitem__, commune_deps))
+    secteurs_bruts, contrats = gardees(t.col("secteur")), t.colonnes.get("contrat")
+    if contrats is None:
+        secteur_du_texte = {s: secteur_de(s, "") for s in set(secteurs_bruts)}
+        secteurs = map(secteur_du_texte.__getitem__, secteurs_bruts)
+    else:
+        paires = list(zip(secteurs_bruts, gardees(contrats), strict=True))
+        secteur_de_paire = {p: secteur_de(*p) for p in set(paires)}
+        secteurs = map(secteur_de_paire.__getitem__, paires)
+    colonnes = zip(
+        gardees(uais),
+        gardees(t.col("nom")),
+        gardees(niveaux),
+        gardees(t.col("sous_type")),
+        gardees(t.col("nature")),
+        secteurs,
+        map(commune_de.__getitem__, communes_gardees),
+        commune_deps,
+        academies,
+        gardees(t.col("code_postal")),
+        gardees(t.col("adresse")),
+        gardees(lats),
+        gardees(lngs),
+        strict=True,
+    )
+    etablissements = out.etablissements
+    for (
+        uai,
+        nom,
+        niveau,
+        sous_type,
+        nature,
+        secteur,
+        commune,
+        commune_dep,
+        academie,
+        code_postal,
+        adresse,
+        lat,
+        lng,
+    ) in colonnes:
+        e = etablissements.get(uai)
+        if e is None:
+            etablissements[uai] = {
+                "nom": (nom or f"Établissement {uai}")[:255],
+                "niveau": niveau,
+                "sous_type": sous_type,
+                "nature": nature[:100],
+                "secteur": secteur,
+                "commune_id": commune,
+                "departement_id": commune_dep,
+                "academie_id": academie,
+                "code_postal": code_postal[:5],
+                "adresse": adresse[:255],
+                "latitude": lat,
+                "longitude": lng,
+                "source_id": code,
+                "telephone": "",
+                "courriel": "",
+                "site_web": "",
+                "circonscription_id": None,
+            }
+            continue
+        e["nom"] = (nom or e["nom"] or f"Établissement {uai}")[:255]
+        e["niveau"] = niveau
+        e["sous_type"] = sous_type or e["sous_type"]
+        e["nature"] = nature[:100] or e["nature"]
+        e["secteur"] = combine_secteur(e["secteur"], secteur)
+        e["commune_id"] = commune
+        e["departement_id"] = commune_dep
+        e["academie_id"] = academie
+        e["code_postal"] = (code_postal or e["code_postal"])[:5]
+        e["adresse"] = (adresse or e["adresse"])[:255]
+        if lat is not None:
+            e["latitude"] = lat
+        if lng is not None:
+            e["longitude"] = lng
+        e["source_id"] = code
+    return True
 
 
 def _ips_par_colonnes(t: Table, code: str, out: Scolaire) -> bool:

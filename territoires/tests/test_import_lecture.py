@@ -56,3 +56,107 @@ def test_a_line_break_inside_quotes_keeps_the_line_numbers():
     assert rapide is not None
     assert rapide.colonnes["c1"] == ["deux\nlignes", "5"]
     assert [rapide.ligne(0), rapide.ligne(1)] == [3, 4]
+
+
+# --- Step 1 of lire_scolaire: the list of établissements, column by column or row by row ---------------------------
+
+LISTE = {
+    "uai": ["0350122T", "0350002M", "0350024L", "0350122t"],  # lower case: another form of a valid UAI
+    "code_departement": ["35", "035", "94", "975"],
+    "code_commune": ["35238", "35047", "94028", "97502", "99999", ""],  # 99999 and "": absent from the COG
+    "type_etablissement": ["ecole", "college", "lycee", "", "autre"],
+    "nature": ["COLLEGE", "ECOLE MATERNELLE", ""],
+    "etat": ["", "OUVERT", "FERME", "ferme"],
+    "code_academie": ["14", "43", "", "9"],
+    "nom": ["", "École A", "Collège B", "x" * 300],
+    "sous_type": ["", "primaire"],
+    "secteur": ["Public", "Privé", "privé sous contrat", ""],
+    "contrat": ["", "CONTRAT D'ASSOCIATION", "HORS CONTRAT"],
+    "code_postal": ["", "35000", "350000"],
+    "adresse": ["", "1 rue"],
+}
+FACULTATIVES = ("nature", "etat", "contrat", "code_academie", "sous_type")
+COORDONNEE = st.sampled_from([None, 0.0, 48.1, -2.5])
+
+
+def _referentiel():
+    from territoires.importers.decoupage import Referentiel
+
+    ref = Referentiel()
+    ref.academies = {"14": {}, "24": {}, "43": {}}
+    ref.departements = {"35": {"academie_id": "14"}, "94": {"academie_id": "24"}, "975": {"academie_id": None}}
+    ref.communes = {
+        "35238": {"departement_id": "35"},
+        "35047": {"departement_id": "35"},
+        "94028": {"departement_id": "94"},
+        "97502": {"departement_id": "975"},
+    }
+    return ref
+
+
+@st.composite
+def _fichier_liste(draw):
+    n = draw(st.integers(0, 12))
+    absentes = draw(st.sets(st.sampled_from(FACULTATIVES)))
+    colonnes = {
+        nom: [draw(st.sampled_from(valeurs)) for _ in range(n)] for nom, valeurs in LISTE.items() if nom not in absentes
+    }
+    lats = [draw(COORDONNEE) for _ in range(n)]
+    lngs = [draw(COORDONNEE) for _ in range(n)]
+    return colonnes, n, lats, lngs
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fichiers=st.lists(_fichier_liste(), min_size=1, max_size=2),
+    departements=st.sampled_from([None, {"35"}, {"94", "975"}]),
+)
+def test_the_list_read_column_by_column_is_the_list_read_row_by_row(fichiers, departements):
+    from territoires.importers.champs import Contexte
+    from territoires.importers.etablissements import Scolaire, _liste_ligne_par_ligne, _liste_par_colonnes
+    from territoires.importers.readers import Table
+
+    resultats = []
+    for par_colonnes in (True, False):
+        ref, out, inconnues, erreurs = _referentiel(), Scolaire(), {}, Erreurs()
+        for k, (colonnes, n, lats, lngs) in enumerate(fichiers):
+            code = f"liste{k}"
+            t = Table(f"{code}.csv", colonnes, n, lignes=range(2, n + 2))
+            if par_colonnes:
+                assert _liste_par_colonnes(t, code, lats, lngs, ref, departements, out, inconnues)
+            else:
+                _liste_ligne_par_ligne(
+                    Contexte(erreurs, t.fichier, t), t, code, lats, lngs, ref, departements, out, inconnues
+                )
+        assert not erreurs
+        # Same établissements, in the same order, with their keys in the same order; same counts, same académies.
+        resultats.append(
+            ([(uai, list(e.items())) for uai, e in out.etablissements.items()], inconnues, ref.departements)
+        )
+    assert resultats[0] == resultats[1]
+
+
+def test_an_invalid_list_is_left_to_the_row_by_row_loop_which_names_the_line():
+    from territoires.importers.champs import Contexte
+    from territoires.importers.etablissements import Scolaire, _liste_ligne_par_ligne, _liste_par_colonnes
+    from territoires.importers.readers import Table
+
+    colonnes = {
+        "uai": ["0350122T", "0350002M", "0350024L"],
+        "code_departement": ["35", "35", "35"],
+        "code_commune": ["35238", "3504", "35238"],
+        "type_etablissement": ["ecole", "college", "lycee"],
+        "nom": ["A", "B", "C"],
+    }
+    t = Table("liste.csv", colonnes, 3, lignes=range(2, 5))
+    ref, out, inconnues, erreurs = _referentiel(), Scolaire(), {}, Erreurs()
+    assert not _liste_par_colonnes(t, "liste", [None] * 3, [None] * 3, ref, None, out, inconnues)
+    assert (out.etablissements, inconnues) == ({}, {})
+    _liste_ligne_par_ligne(
+        Contexte(erreurs, t.fichier, t), t, "liste", [None] * 3, [None] * 3, ref, None, out, inconnues
+    )
+    assert erreurs.messages == [
+        "liste.csv, ligne 3, colonne « code_commune » : "
+        "code commune INSEE « 3504 » invalide (5 caractères, 2A/2B en Corse)"
+    ]
+    assert list(out.etablissements) == ["0350122T", "0350024L"]
