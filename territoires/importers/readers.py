@@ -16,7 +16,7 @@ import json
 import operator
 import re
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,7 @@ class Table:
         colonnes: dict[str, list[str]],
         n: int,
         *,
-        lignes: list[int] | None = None,
+        lignes: Sequence[int] | None = None,
         texte: str | None = None,
         delimiteur: str = ",",
     ):
@@ -98,12 +98,21 @@ class Table:
     def __len__(self) -> int:
         return self.n
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled (from a child process) without the file's text once the lines of the rows are known."""
-        etat = dict(self.__dict__)
-        if self._lignes is not None:
-            etat["_texte"] = None
-        return etat
+    def en_donnees(self) -> tuple[Any, ...]:
+        """The table as plain data (str, int, list, dict, tuple, None) for ``marshal``, which a child process
+        writes three times faster than ``pickle``; without the file's text once the lines of the rows are known."""
+        lignes: Any = self._lignes
+        if isinstance(lignes, range):
+            lignes = (lignes.start, lignes.stop)  # marshal has no range
+        texte = self._texte if self._lignes is None else None
+        return self.fichier, self.colonnes, self.n, lignes, texte, self._delimiteur
+
+    @classmethod
+    def depuis_donnees(cls, donnees: tuple[Any, ...]) -> "Table":
+        fichier, colonnes, n, lignes, texte, delimiteur = donnees
+        if isinstance(lignes, tuple):
+            lignes = range(*lignes)
+        return cls(fichier, colonnes, n, lignes=lignes, texte=texte, delimiteur=delimiteur)
 
     def __bool__(self) -> bool:
         return self.n > 0
@@ -297,8 +306,9 @@ def _lire_csv_rapide(
     if n != lignes_physiques - 1 or trame.shape[1] != len(positions):  # pragma: no cover - idem
         return None
     valeurs = {i: list(map(str.strip, trame.iloc[:, k].tolist())) for k, i in enumerate(positions)}
-    # Without a line break inside a quoted field, row i is on line i + 2 (after the header).
-    lignes = None if saut_entre_guillemets else list(range(2, n + 2))
+    # Without a line break inside a quoted field, row i is on line i + 2 (after the header): a range, not a list of
+    # 100,000 numbers to send from a child process.
+    lignes = None if saut_entre_guillemets else range(2, n + 2)
     return Table(nom, {c: valeurs[i] for c, i in index}, n, lignes=lignes, texte=texte, delimiteur=delimiteur)
 
 
@@ -375,5 +385,5 @@ def _lire_json(
         nom,
         {c: [e.get(c, "") for e in elements] for c in noms},
         len(elements),
-        lignes=list(range(1, len(elements) + 1)),
+        lignes=range(1, len(elements) + 1),
     )

@@ -18,12 +18,19 @@ AVEC_IPS = {"ips_ecoles_2022_2025.csv.gz": IPS_ECOLES, "etablissements_geolocali
 
 def lectures(dossier):
     ips = (dossier / "ips.csv", COLONNES_IPS, ["rentree", "uai", "ips"])
-    return {"bon": ips, "tronque": (dossier / "tronque.csv", *ips[1:]), "absent": (dossier / "absent.csv", *ips[1:])}
+    return {
+        "bon": ips,
+        "tronque": (dossier / "tronque.csv", *ips[1:]),
+        "guillemets": (dossier / "guillemets.csv", *ips[1:]),  # the line of a row is found in the file's text
+        "absent": (dossier / "absent.csv", *ips[1:]),
+    }
 
 
 def ecrire(dossier):
     (dossier / "ips.csv").write_text(IPS_ECOLES)
     (dossier / "tronque.csv").write_text(IPS_ECOLES[:-40])  # the last line lacks fields
+    entete, premiere, *autres = IPS_ECOLES.splitlines(keepends=True)
+    (dossier / "guillemets.csv").write_text("".join([entete, premiere.replace("35,", '"3\n5",', 1), *autres]))
 
 
 def decrire(table, erreurs):
@@ -45,6 +52,7 @@ def test_a_child_process_reads_what_this_process_reads(tmp_path, monkeypatch):
     assert ici["bon"][0] is not None and not ici["bon"][1]
     assert "ligne 3 : 4 champs au lieu de 9" in ici["tronque"][1][0]
     assert "lecture impossible" in ici["absent"][1][0]
+    assert ici["guillemets"][0][1] == [3, 4]
     enfants = _espionner_les_enfants(monkeypatch)
     # Every file present: a child reads them (a missing file sends the reading here, which names it).
     presentes = {code: lecture for code, lecture in lectures(tmp_path).items() if code != "absent"}
