@@ -173,19 +173,25 @@ def _octets(valeurs: list[str], largeur: int) -> "np.ndarray | None":
 def prevalider_uai(valeurs: Iterable[str]) -> None:
     """Check the distinct UAIs of a column at once (numpy): the valid ones, already in normal form, join
     ``UAI_VALIDES``; the others are left to ``Contexte.uai`` (same rule, row by row, with its message)."""
+    # The set difference runs in C: in the later files, most UAIs are already known.
+    UAI_VALIDES.update(uais_valides(set(valeurs).difference(UAI_VALIDES)))
+
+
+def uais_valides(valeurs: Iterable[str]) -> list[str]:
+    """The distinct values of ``valeurs`` that are valid UAIs in normal form (``Contexte.uai`` accepts them as they
+    are), checked at once with numpy; it needs no cache, a child process reading the file computes it."""
     import numpy as np
 
-    # The set difference runs in C: in the later files, most UAIs are already known.
-    candidats = [v for v in set(valeurs).difference(UAI_VALIDES) if len(v) == 8 and v.isascii()]
+    candidats = [v for v in set(valeurs) if len(v) == 8 and v.isascii()]
     octets = _octets(candidats, 8)
     if octets is None:
-        return
+        return []
     chiffres = octets[:, :7].astype(np.int64) - 48
     ok = ((chiffres >= 0) & (chiffres <= 9)).all(axis=1)
     nombres = chiffres @ (10 ** np.arange(6, -1, -1, dtype=np.int64))
     lettres = np.frombuffer(UAI_LETTRES.encode("ascii"), dtype=np.uint8)[np.where(ok, nombres, 0) % 23]
     ok &= octets[:, 7] == lettres
-    UAI_VALIDES.update(v for v, bon in zip(candidats, ok.tolist(), strict=True) if bon)
+    return [v for v, bon in zip(candidats, ok.tolist(), strict=True) if bon]
 
 
 def _siren_valide(valeur: str) -> bool:

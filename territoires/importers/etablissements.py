@@ -32,7 +32,6 @@ import hashlib
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
@@ -49,11 +48,11 @@ from .champs import (
     combine_secteur,
     flottants,
     niveau_de,
-    prevalider_uai,
     secteur_de,
+    uais_valides,
 )
 from .decoupage import Referentiel
-from .lecture_a_part import Lecture, Lue, lire_ici
+from .lecture_a_part import Lecture, Lue, Preparation, lire_ici
 from .readers import Erreurs, Table
 
 Desire = dict[str, dict[str, Any]]
@@ -118,13 +117,41 @@ CHAMPS_IPS = ("valeur", "non_significatif", "national", "academique", "departeme
 PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
 
 
-# What lire_scolaire reads of each family of school files: columns and required columns.
-LECTURES = {
-    "etablissements": (COLONNES_ETABLISSEMENTS, ["uai", "nom", "code_commune", "code_departement"]),
-    "adresses": (COLONNES_ETABLISSEMENTS, ["uai"]),
-    "annuaire": (COLONNES_ANNUAIRE, ["uai", "nom", "type_etablissement"]),
-    "ecoles_effectifs": (COLONNES_EFFECTIFS_ECOLES, ["rentree", "uai", "eleves"]),
-    "ips": (COLONNES_IPS, ["rentree", "uai", "ips"]),
+def _preparer_liste(t: Table, erreurs: Erreurs) -> dict[str, Any]:
+    """What step 1 of ``lire_scolaire`` needs of a list file alone, computed where the file is read (the child
+    process of ``lecture_a_part``, while this one writes the territories): its valid UAIs, its coordinates (their
+    errors named) and the search form of its names and postcodes."""
+    ctx = Contexte(erreurs, t.fichier, t)
+    derives = {
+        "uais_valides": uais_valides(t.col("uai")),
+        "latitudes": flottants(ctx, t.col("latitude"), "latitude", 90),
+        "longitudes": flottants(ctx, t.col("longitude"), "longitude", 180),
+        "recherches": {v: normalise_recherche(v) for v in {*t.col("nom"), *t.col("code_postal")}},
+    }
+    # Their text is not sent: 100,000 distinct strings, which lire_scolaire never reads.
+    t.colonnes.pop("latitude", None)
+    t.colonnes.pop("longitude", None)
+    return derives
+
+
+def _preparer_ips(t: Table, erreurs: Erreurs) -> dict[str, Any]:
+    """The valid UAIs of an IPS file, computed where it is read (see ``_preparer_liste``)."""
+    return {"uais_valides": uais_valides(t.col("uai"))}
+
+
+# What lire_scolaire reads of each family of school files: columns, required columns, what is computed where the
+# file is read.
+LECTURES: dict[str, tuple[dict[str, tuple[str, ...]], list[str], Preparation | None]] = {
+    "etablissements": (COLONNES_ETABLISSEMENTS, ["uai", "nom", "code_commune", "code_departement"], _preparer_liste),
+    # Of the collèges' addresses, what step 2 reads (the other columns are not parsed, nor sent by the child process).
+    "adresses": (
+        {c: COLONNES_ETABLISSEMENTS[c] for c in ("uai", "secteur", "contrat", "code_postal", "adresse")},
+        ["uai"],
+        None,
+    ),
+    "annuaire": (COLONNES_ANNUAIRE, ["uai", "nom", "type_etablissement"], None),
+    "ecoles_effectifs": (COLONNES_EFFECTIFS_ECOLES, ["rentree", "uai", "eleves"], None),
+    "ips": (COLONNES_IPS, ["rentree", "uai", "ips"], _preparer_ips),
 }
 
 
@@ -146,6 +173,14 @@ class Scolaire:
     ips: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     effectifs: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     avertissements: list[str] = field(default_factory=list)
+
+
+class _Recherches(dict[str, str]):
+    """Text → ``normalise_recherche(text)``, computed at the first lookup of a text not given beforehand."""
+
+    def __missing__(self, texte: str) -> str:
+        forme = self[texte] = normalise_recherche(texte)
+        return forme
 
 
 def _rentree_de_date(date: str, defaut: str) -> str:
@@ -185,6 +220,7 @@ def lire_scolaire(
         return table
 
     inconnues: dict[str, int] = {}
+    recherches = _Recherches()
 
     # 1. The list: derived first, then the geolocalised directory over it.
     for code in ("etablissements_national_derive", "etablissements_geolocalises_2026"):
@@ -194,9 +230,10 @@ def lire_scolaire(
         if t is None:
             continue
         ctx = Contexte(erreurs, t.fichier, t)
-        prevalider_uai(t.col("uai"))
-        lats = flottants(ctx, t.col("latitude"), "latitude", 90)
-        lngs = flottants(ctx, t.col("longitude"), "longitude", 180)
+        # Computed where the file was read (_preparer_liste); the coordinates' errors came with the reading's.
+        UAI_VALIDES.update(t.derives["uais_valides"])
+        lats, lngs = t.derives["latitudes"], t.derives["longitudes"]
+        recherches.update(t.derives["recherches"])
         if not _liste_par_colonnes(t, code, lats, lngs, ref, departements, out, inconnues):
             # A UAI, département or commune is not valid: row by row, which names the lines at fault.
             _liste_ligne_par_ligne(ctx, t, code, lats, lngs, ref, departements, out, inconnues)
@@ -278,7 +315,7 @@ def lire_scolaire(
         t = fichier(code)
         if t is None:
             continue
-        prevalider_uai(t.col("uai"))
+        UAI_VALIDES.update(t.derives["uais_valides"])  # _preparer_ips
         if _ips_par_colonnes(t, code, out):
             continue
         # A value is not valid: row by row, which names the lines at fault (the same rows as above otherwise).
@@ -329,15 +366,14 @@ def lire_scolaire(
     _choisir_effectifs(out)
     # normalise_recherche works character by character, then splits on spaces: the text of "nom commune uai code
     # postal" is the texts of its parts, joined; each distinct name (35,000 of 60,000 nationally: "École maternelle
-    # publique"…), commune and postcode is normalised once.
-    normalise_une_fois = lru_cache(maxsize=None)(normalise_recherche)
+    # publique"…), commune and postcode is normalised once, those of the list files where they were read.
     communes = ref.communes
     for uai, e in out.etablissements.items():
         parties = (
-            normalise_une_fois(e["nom"]),
-            normalise_une_fois(communes[e["commune_id"]]["nom"]),
+            recherches[e["nom"]],
+            recherches[communes[e["commune_id"]]["nom"]],
             uai.lower(),  # a valid UAI: digits and a capital letter
-            normalise_une_fois(e["code_postal"]),
+            recherches[e["code_postal"]],
         )
         e["recherche"] = " ".join(filter(None, parties))[:500]
     for code, n in inconnues.items():

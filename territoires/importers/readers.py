@@ -94,6 +94,8 @@ class Table:
         self._lignes = lignes
         self._texte = texte
         self._delimiteur = delimiteur
+        # What was computed from the table where it was read (``lecture_a_part.Preparation``).
+        self.derives: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return self.n
@@ -105,14 +107,16 @@ class Table:
         if isinstance(lignes, range):
             lignes = (lignes.start, lignes.stop)  # marshal has no range
         texte = self._texte if self._lignes is None else None
-        return self.fichier, self.colonnes, self.n, lignes, texte, self._delimiteur
+        return self.fichier, self.colonnes, self.n, lignes, texte, self._delimiteur, self.derives
 
     @classmethod
     def depuis_donnees(cls, donnees: tuple[Any, ...]) -> "Table":
-        fichier, colonnes, n, lignes, texte, delimiteur = donnees
+        fichier, colonnes, n, lignes, texte, delimiteur, derives = donnees
         if isinstance(lignes, tuple):
             lignes = range(*lignes)
-        return cls(fichier, colonnes, n, lignes=lignes, texte=texte, delimiteur=delimiteur)
+        table = cls(fichier, colonnes, n, lignes=lignes, texte=texte, delimiteur=delimiteur)
+        table.derives = derives
+        return table
 
     def __bool__(self) -> bool:
         return self.n > 0
@@ -193,7 +197,8 @@ def lire(
     debut = texte.lstrip()[:1]
     if debut in ("[", "{"):
         return _lire_json(texte, nom, colonnes, requises, erreurs, json_adapter)
-    premiere = texte.split("\n", 1)[0]
+    fin = texte.find("\n")  # not split(): it would copy the rest of the text (20 MB)
+    premiere = texte if fin < 0 else texte[:fin]
     delimiteur = max((";", ",", "\t"), key=premiere.count)
     try:
         entete = next(csv.reader(io.StringIO(premiere.rstrip("\r"), newline=""), delimiter=delimiteur, strict=True))

@@ -7,7 +7,7 @@ from django.apps import apps
 from django.core.management import CommandError
 
 from territoires.importers import lecture_a_part as module
-from territoires.importers.etablissements import COLONNES_IPS
+from territoires.importers.etablissements import COLONNES_IPS, _preparer_ips
 from territoires.importers.lecture_a_part import lecture_a_part, lire_ici
 from territoires.tests.test_import_fichiers import ETABLISSEMENTS, IPS_ECOLES, ecrire_mini, importer
 
@@ -17,7 +17,7 @@ AVEC_IPS = {"ips_ecoles_2022_2025.csv.gz": IPS_ECOLES, "etablissements_geolocali
 
 
 def lectures(dossier):
-    ips = (dossier / "ips.csv", COLONNES_IPS, ["rentree", "uai", "ips"])
+    ips = (dossier / "ips.csv", COLONNES_IPS, ["rentree", "uai", "ips"], _preparer_ips)  # what is derived comes too
     return {
         "bon": ips,
         "tronque": (dossier / "tronque.csv", *ips[1:]),
@@ -34,13 +34,13 @@ def ecrire(dossier):
 
 
 def decrire(table, erreurs):
-    colonnes = None if table is None else (table.colonnes, [table.ligne(i) for i in range(table.n)])
+    colonnes = None if table is None else (table.colonnes, [table.ligne(i) for i in range(table.n)], table.derives)
     return colonnes, erreurs.messages, erreurs.par_fichier
 
 
-def _espionner_les_enfants(monkeypatch) -> list[tuple[int, int]]:
-    """The (pid, pipe) of every child the module starts (the real ``_lancer``, recorded)."""
-    enfants: list[tuple[int, int]] = []
+def _espionner_les_enfants(monkeypatch) -> list[tuple[int, int, object]]:
+    """The (pid, pipe, file) of every child the module starts (the real ``_lancer``, recorded)."""
+    enfants: list[tuple[int, int, object]] = []
     lancer = module._lancer
     monkeypatch.setattr(module, "_lancer", lambda lectures: enfants.append(lancer(lectures)) or enfants[-1])
     return enfants
@@ -53,6 +53,7 @@ def test_a_child_process_reads_what_this_process_reads(tmp_path, monkeypatch):
     assert "ligne 3 : 4 champs au lieu de 9" in ici["tronque"][1][0]
     assert "lecture impossible" in ici["absent"][1][0]
     assert ici["guillemets"][0][1] == [3, 4]
+    assert ici["bon"][0][2] == {"uais_valides": ["0350122T"]}
     enfants = _espionner_les_enfants(monkeypatch)
     # Every file present: a child reads them (a missing file sends the reading here, which names it).
     presentes = {code: lecture for code, lecture in lectures(tmp_path).items() if code != "absent"}
@@ -73,7 +74,8 @@ def test_leaving_before_reading_stops_the_child(tmp_path, monkeypatch):
     presentes = {code: lecture for code, lecture in lectures(tmp_path).items() if code != "absent"}
     with pytest.raises(RuntimeError), lecture_a_part(presentes, seuil=0):
         raise RuntimeError("a territory file is bad")
-    ((pid, _),) = enfants
+    ((pid, _, fichier),) = enfants
+    assert fichier.closed
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # killed and reaped: not left behind (other tests may leave other children)
 
@@ -98,3 +100,31 @@ def test_an_import_reading_in_a_child_process_writes_the_same_database(tmp_path,
         importer(tmp_path)
     assert "ips_ecoles_2022_2025.csv.gz, ligne 3, colonne « uai » : code UAI « 0350122X » invalide" in str(exc.value)
     assert lignes_des_territoires() == ici
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seuil", [None, 0], ids=["ici", "a-part"])
+def test_the_coordinates_parsed_where_the_list_is_read_keep_their_messages_and_order(tmp_path, monkeypatch, seuil):
+    # The coordinates of a list file are parsed where it is read (the child process, or here): their errors come
+    # after the reading's and before those of the rows, as when they were parsed with the rows.
+    lignes = ETABLISSEMENTS.splitlines(keepends=True)
+    lignes[1] = lignes[1].replace("48.021014", "abc")
+    lignes[2] = lignes[2].replace("0350122T", "0350122X").replace("-1.929490", "-200")
+    ecrire_mini(tmp_path, **{"etablissements_geolocalises_2026.csv.gz": "".join(lignes) + "0350024L,tronquée\n"})
+    if seuil is not None:
+        monkeypatch.setattr(module, "SEUIL_OCTETS", seuil)
+    enfants = _espionner_les_enfants(monkeypatch)
+    with pytest.raises(CommandError) as exc:
+        importer(tmp_path)
+    assert len(enfants) == (0 if seuil is None else 1)
+    fichier = "etablissements_geolocalises_2026.csv.gz"
+    attendus = [
+        f"{fichier}, ligne 5 : 2 champs au lieu de 13 (ligne incomplète : fichier tronqué ?)",
+        f"{fichier}, ligne 2, colonne « latitude » : coordonnée attendue, lu « abc »",
+        f"{fichier}, ligne 3, colonne « longitude » : coordonnée hors limites : -200",
+        f"{fichier}, ligne 3, colonne « uai » : code UAI « 0350122X » invalide",
+    ]
+    message = str(exc.value)
+    positions = [message.find(m) for m in attendus]
+    assert -1 not in positions, message
+    assert positions == sorted(positions)
