@@ -32,6 +32,7 @@ import hashlib
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,11 @@ CHAMPS_IPS = ("valeur", "non_significatif", "national", "academique", "departeme
 PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
 
 
+# The two list files share most of their names: each is normalised once in the process that reads them (the child
+# process; bounded for a process that imports again).
+_recherche_partagee = lru_cache(maxsize=1 << 16)(normalise_recherche)
+
+
 def _preparer_liste(t: Table, erreurs: Erreurs) -> dict[str, Any]:
     """What step 1 of ``lire_scolaire`` needs of a list file alone, computed where the file is read (the child
     process of ``lecture_a_part``, while this one writes the territories): its valid UAIs, its coordinates (their
@@ -126,7 +132,7 @@ def _preparer_liste(t: Table, erreurs: Erreurs) -> dict[str, Any]:
         "uais_valides": uais_valides(t.col("uai")),
         "latitudes": flottants(ctx, t.col("latitude"), "latitude", 90),
         "longitudes": flottants(ctx, t.col("longitude"), "longitude", 180),
-        "recherches": {v: normalise_recherche(v) for v in {*t.col("nom"), *t.col("code_postal")}},
+        "recherches": {v: _recherche_partagee(v) for v in {*t.col("nom"), *t.col("code_postal")}},
     }
     # Their text is not sent: 100,000 distinct strings, which lire_scolaire never reads.
     t.colonnes.pop("latitude", None)
@@ -561,17 +567,16 @@ def _liste_par_colonnes(
     # The académie: the département's; decoupage-administratif has none for a few (COM), the Ministry's directory
     # tells it, from the first row of the département with a known académie on.
     departements_ref = ref.departements
-    sans = {d for d in set(commune_deps) if departements_ref[d]["academie_id"] is None}
-    academies = []
-    if sans:
-        for d, code_academie in zip(commune_deps, gardees(t.col("code_academie")), strict=True):
-            departement = departements_ref[d]
-            if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
-                departement["academie_id"] = code_academie.zfill(2)
-            academies.append(departement["academie_id"])
-    else:
-        academie_de = {d: departements_ref[d]["academie_id"] for d in set(commune_deps)}
-        academies = list(map(academie_de.__getitem__, commune_deps))
+    academie_de = {d: departements_ref[d]["academie_id"] for d in set(commune_deps)}
+    academies = list(map(academie_de.__getitem__, commune_deps))
+    sans = {d for d, academie in academie_de.items() if academie is None}
+    if sans:  # the rows of those départements, in order
+        codes_academie = gardees(t.col("code_academie"))
+        for i in compress(range(len(commune_deps)), map(sans.__contains__, commune_deps)):
+            departement = departements_ref[commune_deps[i]]
+            if departement["academie_id"] is None and codes_academie[i].zfill(2) in ref.academies:
+                departement["academie_id"] = codes_academie[i].zfill(2)
+            academies[i] = departement["academie_id"]
     secteurs_bruts, contrats = gardees(t.col("secteur")), t.colonnes.get("contrat")
     if contrats is None:
         secteur_du_texte = {s: secteur_de(s, "") for s in set(secteurs_bruts)}
@@ -694,11 +699,10 @@ def _ips_par_colonnes(t: Table, code: str, out: Scolaire) -> bool:
     out.ips.update(compress(zip(cles, map(list, lignes), strict=True), gardees))
     sous_contrat = {s for s in set(t.col("secteur")) if secteur_de(s) == "prive_sous_contrat"}
     if sous_contrat:
-        for uai, secteur in zip(uais, t.col("secteur"), strict=True):
-            if secteur in sous_contrat:
-                e = etablissements.get(uai)
-                if e is not None and e["secteur"] == "prive":
-                    e["secteur"] = "prive_sous_contrat"
+        for uai in compress(uais, map(sous_contrat.__contains__, t.col("secteur"))):
+            e = etablissements.get(uai)
+            if e is not None and e["secteur"] == "prive":
+                e["secteur"] = "prive_sous_contrat"
     if eleves is not None:
         for uai, rentree, nombre in zip(uais, t.col("rentree"), eleves, strict=True):
             if nombre and uai in etablissements:
