@@ -1,12 +1,12 @@
 """Reading files in a child process while this one reads and writes the territories: the second CPU parses them.
 
 The child (``os.fork``) reads the files with ``readers.lire``, exactly as this process would, and sends back each
-``Table`` and its errors as plain data written by ``marshal`` (``pickle`` took three times longer to write and a fifth
-longer to read: the parent waits for the one, and pays for the other), into a temporary file: through a pipe, 16 MB
-went 64 KiB at a time, each waiting for the parent to read the previous one. The pipe only carries the size written,
-once it is. The child never touches the database and leaves with ``os._exit`` (no cleanup of the parent's state:
-connections, files). Without ``fork`` (Windows), for small files, or if the child fails, the files are read in this
-process: the same tables, the same messages.
+``Table`` and its errors as soon as it is read (the parent works on the first ones while the child reads the next),
+as plain data written by ``marshal`` (``pickle`` took three times longer to write and a fifth longer to read), into a
+temporary file: through a pipe, 16 MB went 64 KiB at a time, each waiting for the parent to read the previous one.
+The pipe only carries the size of each file's data, once written. The child never touches the database and leaves
+with ``os._exit`` (no cleanup of the parent's state: connections, files). Without ``fork`` (Windows), for small
+files, or if the child fails, the files are read in this process: the same tables, the same messages.
 """
 
 import marshal
@@ -44,16 +44,20 @@ def lire_ici(lecture: Lecture) -> tuple[Table | None, Erreurs]:
 @contextmanager
 def lecture_a_part(lectures: dict[str, Lecture], *, seuil: int | None = None) -> Iterator[Lue]:
     """Start reading ``lectures`` (code → what to read) in a child process; within the block, ``lue(code)`` gives
-    the table (None if unreadable) and the errors of one of them, waiting for the child at the first call."""
+    the table (None if unreadable) and the errors of one of them, waiting for the child until it has sent that one
+    (it sends each as soon as it is read, in the order of ``lectures``)."""
     resultats: dict[str, tuple[Table | None, Erreurs]] = {}
-    enfant = _lancer(lectures) if _a_part(lectures, SEUIL_OCTETS if seuil is None else seuil) else None
+    enfant = _Enfant(lectures) if _a_part(lectures, SEUIL_OCTETS if seuil is None else seuil) else None
 
     def lue(code: str) -> tuple[Table | None, Erreurs]:
         nonlocal enfant
-        if enfant is not None:
-            pid, entree, fichier = enfant
-            enfant = None
-            resultats.update(_recevoir(pid, entree, fichier))
+        while code not in resultats and enfant is not None:
+            recue = enfant.suivante()
+            if recue is None:  # the child has sent everything (or failed)
+                enfant.arreter()
+                enfant = None
+            else:
+                resultats[recue[0]] = recue[1]
         if code in resultats:
             return resultats.pop(code)
         return lire_ici(lectures[code])  # no child, or it failed
@@ -61,13 +65,8 @@ def lecture_a_part(lectures: dict[str, Lecture], *, seuil: int | None = None) ->
     try:
         yield lue
     finally:
-        if enfant is not None:  # left before reading its results (an error elsewhere): stop it
-            pid, entree, fichier = enfant
-            os.close(entree)
-            fichier.close()
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            _attendre(pid)
+        if enfant is not None:  # done, or left before reading every result (an error elsewhere)
+            enfant.arreter()
 
 
 def _a_part(lectures: dict[str, Lecture], seuil: int) -> bool:
@@ -79,54 +78,57 @@ def _a_part(lectures: dict[str, Lecture], seuil: int) -> bool:
         return False  # read here: lire() names the file that cannot be read
 
 
-def _lancer(lectures: dict[str, Lecture]) -> tuple[int, int, IO[bytes]]:
-    """The child's pid, the end of the pipe that tells the size of its results, and the file that holds them."""
-    fichier = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _recevoir or lecture_a_part
-    entree, sortie = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
+class _Enfant:
+    """The child process that reads ``lectures``: it writes each file's table and errors (one ``marshal.dumps``) into
+    a temporary file as soon as it is read, then their size into a pipe (8 bytes: it never fills)."""
+
+    def __init__(self, lectures: dict[str, Lecture]):
+        self.fichier: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by arreter()
+        self.position = 0
+        entree, sortie = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child
+            try:
+                os.close(entree)
+                for code, lecture in lectures.items():
+                    table, erreurs = lire_ici(lecture)
+                    donnees = None if table is None else table.en_donnees()
+                    # One marshal.dumps per file: a string shared by rows (pandas shares equal values) is written once.
+                    bloc = marshal.dumps((code, donnees, erreurs.messages, erreurs.par_fichier))
+                    self.fichier.write(bloc)
+                    self.fichier.flush()
+                    os.write(sortie, len(bloc).to_bytes(8, "little"))
+            finally:
+                os._exit(0)
+        os.close(sortie)
+        self.tailles = os.fdopen(entree, "rb")
+
+    def suivante(self) -> tuple[str, tuple[Table | None, Erreurs]] | None:
+        """The next file the child has read (waiting for it), or None once it has sent everything or failed."""
+        taille = self.tailles.read(8)  # fewer bytes only at the end of the pipe
+        if len(taille) != 8:
+            return None
+        n = int.from_bytes(taille, "little")
+        bloc = os.pread(self.fichier.fileno(), n, self.position)
+        self.position += n
+        if len(bloc) != n:
+            return None
         try:
-            os.close(entree)
-            lues = []
-            for code, lecture in lectures.items():
-                table, erreurs = lire_ici(lecture)
-                lues.append(
-                    (code, None if table is None else table.en_donnees(), erreurs.messages, erreurs.par_fichier)
-                )
-            # One marshal.dumps: a string shared by several rows (pandas shares equal values) is written once.
-            donnees = marshal.dumps(lues)
-            fichier.write(donnees)
-            fichier.flush()
-            os.write(sortie, len(donnees).to_bytes(8, "little"))
-        finally:
-            os._exit(0)
-    os.close(sortie)
-    return pid, entree, fichier
+            code, donnees, messages, par_fichier = marshal.loads(bloc)  # noqa: S302 - our own child's data
+        except (EOFError, ValueError, TypeError):
+            return None
+        table = None if donnees is None else Table.depuis_donnees(donnees)
+        return code, (table, Erreurs(messages, par_fichier))
+
+    def arreter(self) -> None:
+        """Stop the child if it still runs, reap it, close the pipe and the file."""
+        self.tailles.close()
+        self.fichier.close()
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        _attendre(self.pid)
 
 
 def _attendre(pid: int) -> None:
     with suppress(ChildProcessError):  # already reaped (by a SIGCHLD handler elsewhere)
         os.waitpid(pid, 0)
-
-
-def _recevoir(pid: int, entree: int, fichier: IO[bytes]) -> dict[str, tuple[Table | None, Erreurs]]:
-    with fichier:
-        try:
-            with os.fdopen(entree, "rb") as flux:
-                taille = flux.read()  # the size, once written; nothing if the child failed (end of the pipe)
-        finally:
-            _attendre(pid)
-        if len(taille) != 8:
-            return {}  # the child failed before writing everything: read here
-        fichier.seek(0)
-        donnees = fichier.read()
-    if len(donnees) != int.from_bytes(taille, "little"):
-        return {}
-    try:
-        lues = marshal.loads(donnees)  # noqa: S302 - our own child's data, through our own file
-    except (EOFError, ValueError, TypeError):
-        return {}
-    return {
-        code: (None if table is None else Table.depuis_donnees(table), Erreurs(messages, par_fichier))
-        for code, table, messages, par_fichier in lues
-    }

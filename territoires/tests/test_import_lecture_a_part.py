@@ -38,11 +38,16 @@ def decrire(table, erreurs):
     return colonnes, erreurs.messages, erreurs.par_fichier
 
 
-def _espionner_les_enfants(monkeypatch) -> list[tuple[int, int, object]]:
-    """The (pid, pipe, file) of every child the module starts (the real ``_lancer``, recorded)."""
-    enfants: list[tuple[int, int, object]] = []
-    lancer = module._lancer
-    monkeypatch.setattr(module, "_lancer", lambda lectures: enfants.append(lancer(lectures)) or enfants[-1])
+def _espionner_les_enfants(monkeypatch) -> list[module._Enfant]:
+    """Every child the module starts (the real ``_Enfant``, recorded)."""
+    enfants: list[module._Enfant] = []
+
+    class Enregistre(module._Enfant):
+        def __init__(self, lectures):
+            super().__init__(lectures)
+            enfants.append(self)
+
+    monkeypatch.setattr(module, "_Enfant", Enregistre)
     return enfants
 
 
@@ -62,10 +67,14 @@ def test_a_child_process_reads_what_this_process_reads(tmp_path, monkeypatch):
         a_part = {code: decrire(*lue(code)) for code in presentes}
     assert len(enfants) == 1
     assert a_part == {code: ici[code] for code in presentes}
+    with lecture_a_part(presentes, seuil=0) as lue:  # asked in another order than sent: kept until asked
+        a_rebours = {code: decrire(*lue(code)) for code in reversed(list(presentes))}
+    assert a_rebours == a_part
+    assert enfants[-1].fichier.closed
     assert os.getpid() == avant
     with lecture_a_part(lectures(tmp_path), seuil=0) as lue:
         assert decrire(*lue("absent")) == ici["absent"]
-    assert len(enfants) == 1
+    assert len(enfants) == 2
 
 
 def test_leaving_before_reading_stops_the_child(tmp_path, monkeypatch):
@@ -74,8 +83,9 @@ def test_leaving_before_reading_stops_the_child(tmp_path, monkeypatch):
     presentes = {code: lecture for code, lecture in lectures(tmp_path).items() if code != "absent"}
     with pytest.raises(RuntimeError), lecture_a_part(presentes, seuil=0):
         raise RuntimeError("a territory file is bad")
-    ((pid, _, fichier),) = enfants
-    assert fichier.closed
+    (enfant,) = enfants
+    pid = enfant.pid
+    assert enfant.fichier.closed
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # killed and reaped: not left behind (other tests may leave other children)
 
