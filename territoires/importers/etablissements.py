@@ -116,6 +116,15 @@ CHAMPS_IPS = ("valeur", "non_significatif", "national", "academique", "departeme
 
 # Effectif precedence on the same rentrée (higher wins).
 PRIORITE_EFFECTIFS = {"ecoles_effectifs": 3, "ips": 2, "annuaire": 1}
+# The figures of an établissement that has none, in the order _choisir_effectifs sets them.
+SANS_EFFECTIFS = {
+    "eleves": None,
+    "eleves_annee": "",
+    "eleves_source_id": None,
+    "classes": None,
+    "classes_annee": "",
+    "classes_source_id": None,
+}
 
 
 # The two list files share most of their names: each is normalised once in the process that reads them (the child
@@ -726,6 +735,9 @@ def _choisir_effectifs(out: Scolaire) -> None:
         if valeurs["classes"] is not None and (uai not in classes or rentree > classes[uai][0]):
             classes[uai] = (rentree, source, valeurs["classes"])
     for uai, e in out.etablissements.items():
+        if uai not in meilleurs and uai not in classes:
+            e.update(SANS_EFFECTIFS)  # most établissements (three quarters nationally): one call, the same keys
+            continue
         if uai in meilleurs:
             _, rentree, source, eleves = meilleurs[uai]
             e["eleves"], e["eleves_annee"], e["eleves_source_id"] = eleves, rentree, source
