@@ -67,6 +67,7 @@ COLONNES_ETABLISSEMENTS = {
     "secteur": ("secteur_public_prive_libe", "statut_public_prive"),
     "contrat": ("secteur_prive_libelle_type_contrat", "type_contrat_prive"),
     "code_commune": ("code_insee_de_la_commune",),
+    "nom_commune": ("libelle_commune",),  # only to normalise it beforehand (see _preparer_liste)
     "code_postal": ("code_postal_uai",),
     "adresse": ("adresse_uai",),
     "code_departement": ("code_du_departement",),
@@ -141,11 +142,14 @@ def _preparer_liste(t: Table, erreurs: Erreurs) -> dict[str, Any]:
         "uais_valides": uais_valides(t.col("uai")),
         "latitudes": flottants(ctx, t.col("latitude"), "latitude", 90),
         "longitudes": flottants(ctx, t.col("longitude"), "longitude", 180),
-        "recherches": {v: _recherche_partagee(v) for v in {*t.col("nom"), *t.col("code_postal")}},
+        # The commune's name in the file is most often the COG's, whose search form lire_scolaire needs.
+        "recherches": {
+            v: _recherche_partagee(v) for v in {*t.col("nom"), *t.col("code_postal"), *t.col("nom_commune")}
+        },
     }
-    # Their text is not sent: 100,000 distinct strings, which lire_scolaire never reads.
-    t.colonnes.pop("latitude", None)
-    t.colonnes.pop("longitude", None)
+    # Not sent: lire_scolaire never reads them (the coordinates' text: 100,000 distinct strings).
+    for colonne in ("latitude", "longitude", "nom_commune"):
+        t.colonnes.pop(colonne, None)
     return derives
 
 
