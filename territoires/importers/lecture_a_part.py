@@ -14,7 +14,7 @@ import os
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,7 +47,10 @@ def lecture_a_part(lectures: dict[str, Lecture], *, seuil: int | None = None) ->
     the table (None if unreadable) and the errors of one of them, waiting for the child until it has sent that one
     (it sends each as soon as it is read, in the order of ``lectures``)."""
     resultats: dict[str, tuple[Table | None, Erreurs]] = {}
-    enfant = _Enfant(lectures) if _a_part(lectures, SEUIL_OCTETS if seuil is None else seuil) else None
+    enfant = None
+    if _a_part(lectures, SEUIL_OCTETS if seuil is None else seuil):
+        with suppress(OSError):  # no temporary file (or no fork): read here
+            enfant = _Enfant(lectures)
 
     def lue(code: str) -> tuple[Table | None, Erreurs]:
         nonlocal enfant
@@ -83,10 +86,14 @@ class _Enfant:
     a temporary file as soon as it is read, then their size into a pipe (8 bytes: it never fills)."""
 
     def __init__(self, lectures: dict[str, Lecture]):
-        self.fichier: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by arreter()
         self.position = 0
-        entree, sortie = os.pipe()
-        self.pid = os.fork()
+        with ExitStack() as si_echec:  # an OSError (no temporary file, no fork) leaves nothing open
+            self.fichier: IO[bytes] = si_echec.enter_context(tempfile.TemporaryFile())  # closed by arreter()
+            entree, sortie = os.pipe()
+            si_echec.callback(os.close, entree)
+            si_echec.callback(os.close, sortie)
+            self.pid = os.fork()
+            si_echec.pop_all()
         if self.pid == 0:  # the child
             try:
                 os.close(entree)

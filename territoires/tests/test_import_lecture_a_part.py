@@ -77,6 +77,21 @@ def test_a_child_process_reads_what_this_process_reads(tmp_path, monkeypatch):
     assert len(enfants) == 2
 
 
+def test_without_a_temporary_file_the_files_are_read_here(tmp_path, monkeypatch):
+    ecrire(tmp_path)
+    presentes = {code: lecture for code, lecture in lectures(tmp_path).items() if code != "absent"}
+    ici = {code: decrire(*lire_ici(lecture)) for code, lecture in presentes.items()}
+
+    def plein(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(module.tempfile, "TemporaryFile", plein)
+    enfants = _espionner_les_enfants(monkeypatch)
+    with lecture_a_part(presentes, seuil=0) as lue:
+        assert {code: decrire(*lue(code)) for code in presentes} == ici
+    assert enfants == []
+
+
 def test_leaving_before_reading_stops_the_child(tmp_path, monkeypatch):
     ecrire(tmp_path)
     enfants = _espionner_les_enfants(monkeypatch)
