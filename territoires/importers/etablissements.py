@@ -536,8 +536,9 @@ def _liste_par_colonnes(
     deps_bruts = t.col("code_departement")
     dep_de = {d: DEPARTEMENTS_CONNUS.get(d) or muet.departement(d) for d in set(deps_bruts)}
     communes_brutes = t.col("code_commune")
-    commune_de = dict(zip(*2 * [set(communes_brutes)], strict=True))
-    for c in set(communes_brutes).difference(COMMUNES_VALIDES):
+    distinctes = set(communes_brutes)
+    commune_de = {c: c for c in distinctes}  # a valid code is its own form; the others (upper case, "") are read
+    for c in distinctes.difference(COMMUNES_VALIDES):
         commune_de[c] = muet.commune(c, requis=False)
     if muettes.par_fichier:
         return False
