@@ -1,13 +1,10 @@
 """Writing desired rows in bulk: one read per model, then bulk_create / bulk_update of what differs."""
 
 import sqlite3
-import threading
 from collections.abc import Callable, Collection, Hashable, Sequence
-from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter, methodcaller
-from pathlib import Path
 from typing import Any
 
 from django.db import connection, models
@@ -135,79 +132,6 @@ def inserer(
     _inserer_sqlite(
         connection.connection, model._meta.db_table, sql, colonnes, differer_index=table_vide and len(valeurs) >= 10_000
     )
-
-
-@dataclass(frozen=True)
-class BaseAPart:
-    """A side SQLite file, attached to this connection as ``schema``, that threads fill (``inserer_a_part``)."""
-
-    schema: str
-    chemin: Path
-    # Threads still writing: whoever detaches the file waits for them first, if their copy is never called.
-    ecrivains: list[threading.Thread] = field(default_factory=list)
-
-    def attendre_les_ecrivains(self) -> None:
-        for ecrivain in self.ecrivains:
-            ecrivain.join()
-
-
-def inserer_a_part(
-    base: BaseAPart,
-    model: type[models.Model],
-    cles: tuple[str, ...],
-    valeurs_cles: list[Hashable],
-    valeurs: list[Any],
-    *,
-    ordre: Sequence[str] | None = None,
-) -> Callable[[], None]:
-    """``inserer`` into an empty table, on the second CPU: a thread inserts the rows into the same table in the side
-    file ``base``, on a connection of its own, while this connection writes other tables; the returned function
-    waits for it and copies the table into the main database in one ``INSERT … SELECT`` (SQLite then moves whole
-    records and index entries without decoding them: a fifth of the cost of the inserts).
-
-    Both threads spend most of their time inside SQLite, which lets the other one run Python meanwhile (sqlite3
-    gives the GIL back while a statement runs): binding a lot of rows is short, inserting them is longer. If the
-    thread fails, the rows are inserted here, as ``inserer`` does. The copy needs the foreign keys unchecked (the
-    caller checks them before its commit), else SQLite decodes each record (still half the cost of the inserts)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        # The table and its indexes as the migrations made them; the copy moves records only between identical ones.
-        cursor.execute(
-            "SELECT sql FROM main.sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL ORDER BY type = 'index'",
-            [table],
-        )
-        schema = [ligne[0] for ligne in cursor.fetchall()]
-    sql, colonnes = _colonnes_sqlite(model, cles, valeurs_cles, valeurs, ordre)
-    echecs: list[Exception] = []
-
-    def ecrire() -> None:
-        try:
-            with closing(sqlite3.connect(base.chemin)) as cote:
-                # A scratch file, deleted after the import: no journal, no sync.
-                cote.execute("PRAGMA journal_mode = OFF")
-                cote.execute("PRAGMA synchronous = OFF")
-                for creation in schema:
-                    cote.execute(creation)
-                _inserer_sqlite(cote, table, sql, colonnes, differer_index=True)
-                cote.commit()
-        except Exception as exc:
-            echecs.append(exc)
-
-    ecrivain = threading.Thread(target=ecrire, name=f"inserer_a_part {table}")
-    base.ecrivains.append(ecrivain)
-    ecrivain.start()
-
-    def copier() -> None:
-        ecrivain.join()
-        if echecs:
-            connection.ensure_connection()
-            _inserer_sqlite(connection.connection, table, sql, colonnes, differer_index=True)
-            return
-        nom = connection.ops.quote_name(table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO main.{nom} SELECT * FROM {base.schema}.{nom}")  # noqa: S608
-
-    return copier
 
 
 # Decimals go to the drivers as they are (Django's adapt_decimalfield_value is the identity on SQLite and PostgreSQL).

@@ -2,7 +2,6 @@
 
 import hashlib
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from territoires.rules import resoudre_competence
 
 from . import collectivites as collectivites_module
 from .decoupage import lire_referentiel
-from .ecriture import BaseAPart, Compte, inserer_a_part, synchroniser
+from .ecriture import Compte, synchroniser
 from .etablissements import CHAMPS_IPS, Scolaire, codes, fichiers_scolaires, lire_scolaire
 from .lecture_a_part import Lue, lecture_a_part
 from .readers import ErreurImport, Erreurs
@@ -166,42 +165,22 @@ def _importer(
         # 2. Write, all or nothing. The school files are checked before any write, except into an empty SQLite
         # database: there, after the territories are written (the child has read them meanwhile; a bad file rolls
         # everything back).
-        with _chargement_sqlite() as chargement, transaction.atomic():
+        with _chargement_sqlite() as controle_differe, transaction.atomic():
             # An empty SQLite database: the tables are known empty, no read of their rows.
             frais = connection.vendor == "sqlite" and not any(m.objects.exists() for m in _MODELES_ECRITS)
-            a_part = chargement.a_part if frais else None
             _ecrire(
-                chemins,
-                datasets,
-                empreintes,
-                departements,
-                ref,
-                coll,
-                familles,
-                erreurs,
-                rapport,
-                frais,
-                annoncer,
-                lue,
-                a_part,
+                chemins, datasets, empreintes, departements, ref, coll, familles, erreurs, rapport, frais, annoncer, lue
             )
-            if chargement.controle_differe:
+            if controle_differe:
                 # Every foreign key written meanwhile, checked before the commit: a violation rolls everything back.
                 connection.check_constraints(table_names=[m._meta.db_table for m in (*_MODELES_ECRITS, AuditEntry)])
     return rapport
 
 
-@dataclass(frozen=True)
-class Chargement:
-    # Foreign keys unchecked until the caller checks them all (``check_constraints``) before its commit.
-    controle_differe: bool = False
-    # A side file where threads write tables, copied at once into the database (``inserer_a_part``).
-    a_part: BaseAPart | None = None
-
-
 @contextmanager
-def _chargement_sqlite() -> Iterator[Chargement]:
-    """SQLite settings for loading many rows (see ``Chargement``).
+def _chargement_sqlite() -> Iterator[bool]:
+    """SQLite settings for loading many rows; yields whether foreign keys are left unchecked until the caller checks
+    them all (``check_constraints``) before its commit.
 
     Into a database whose territoires tables are all empty, outside any transaction (``manage.py``, not the tests'
     transactions), and when no other connection holds the file:
@@ -210,40 +189,22 @@ def _chargement_sqlite() -> Iterator[Chargement]:
       into the log and then copied into the file at the checkpoint (0.25 s of a national import); rows appended to
       a file need no journal, so a failure still restores the database;
     - foreign keys checked in one pass per table at the end instead of at each insert (SQLite looks each parent up
-      per row either way; the pass is cheaper than the 360,000 lookups interleaved with the inserts);
-    - then a side file attached (outside any transaction, as SQLite requires) for the IPS, written by a thread
-      while this connection writes the établissements.
+      per row either way; the pass is cheaper than the 360,000 lookups interleaved with the inserts).
 
-    Everything is taken back afterwards, whatever happens. With another connection open (a server already running
+    Both are taken back afterwards, whatever happens. With another connection open (a server already running
     on the new file), the journal stays the write-ahead log."""
     if connection.vendor != "sqlite":
-        yield Chargement()
+        yield False
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB: the indexes of 300,000 new rows stay in memory
     if connection.in_atomic_block or any(m.objects.exists() for m in _MODELES_ECRITS):
-        yield Chargement()
+        yield False
         return
     journal = _mode_journal("DELETE")
     controle_differe = connection.disable_constraint_checking()
     try:
-        if not controle_differe:
-            yield Chargement(controle_differe)
-            return
-        with tempfile.TemporaryDirectory(prefix="socle-import-") as dossier:
-            a_part = BaseAPart("a_part", Path(dossier) / "a_part.sqlite3")
-            with connection.cursor() as cursor:
-                cursor.execute(f"ATTACH DATABASE %s AS {a_part.schema}", [str(a_part.chemin)])
-            # BEGIN IMMEDIATE would lock every attached file, the side one too, and the thread could not write it:
-            # the transaction takes its locks when it first reads or writes each file (no other connection is open).
-            mode_transaction, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
-            try:
-                yield Chargement(controle_differe, a_part)
-            finally:
-                connection.transaction_mode = mode_transaction
-                a_part.attendre_les_ecrivains()
-                with connection.cursor() as cursor:
-                    cursor.execute(f"DETACH DATABASE {a_part.schema}")
+        yield controle_differe
     finally:
         if controle_differe:
             connection.enable_constraint_checking()
@@ -290,10 +251,8 @@ def _ecrire(
     frais: bool,
     annoncer: Etape,
     lue: Lue,
-    a_part: BaseAPart | None,
 ) -> None:
-    """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite); ``a_part``:
-    where a thread may write the IPS meanwhile."""
+    """The writes of ``_importer``, in its transaction; ``frais``: every table written is empty (SQLite)."""
 
     def lire_les_ecoles() -> Scolaire:
         annoncer("Lecture des établissements, effectifs et IPS")
@@ -422,22 +381,6 @@ def _ecrire(
                 competences=carte,
             )
         e["collectivite_competente_id"] = resolues[cle]
-    ips = scolaire.ips
-    for valeurs in ips.values():
-        valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
-    # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
-    # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
-    # plain strings (sorting the tuples took 0.3 s).
-    ips = {cle: ips[cle] for cle in sorted(ips, key="".join)}
-    # Into an empty table, a thread writes the IPS on the second CPU while the établissements are written here
-    # (started now: the loop above runs Python, which would hold the GIL while the thread waits for it).
-    copier_ips = (
-        inserer_a_part(
-            a_part, models.IPS, ("etablissement_id", "rentree"), list(ips), list(ips.values()), ordre=CHAMPS_IPS
-        )
-        if a_part is not None and ips
-        else None
-    )
     rapport.comptes["Établissements"] = synchroniser(
         models.Etablissement,
         ("uai",),
@@ -454,17 +397,19 @@ def _ecrire(
         effectifs,  # type: ignore[arg-type]
         vide=frais,
     )
-    if copier_ips is not None:
-        copier_ips()
-        rapport.comptes["IPS"] = Compte(crees=len(ips))
-    else:
-        rapport.comptes["IPS"] = synchroniser(
-            models.IPS,
-            ("etablissement_id", "rentree"),
-            ips,  # type: ignore[arg-type]
-            champs=CHAMPS_IPS,
-            vide=frais,
-        )
+    ips = scolaire.ips
+    for valeurs in ips.values():
+        valeurs[-1] = source_ids[valeurs[-1]]  # the source's code becomes its id
+    # Sorted by key: the B-tree indexes then grow at their end (much faster for SQLite).
+    # A UAI has 8 characters: "uai" + "rentree" sorts as the (uai, rentree) tuple, with the fast comparison of
+    # plain strings (sorting the tuples took 0.3 s).
+    rapport.comptes["IPS"] = synchroniser(
+        models.IPS,
+        ("etablissement_id", "rentree"),
+        {cle: ips[cle] for cle in sorted(ips, key="".join)},  # type: ignore[arg-type]
+        champs=CHAMPS_IPS,
+        vide=frais,
+    )
     annoncer("Collectivités compétentes")
     # The établissements just written are resolved; the others only change if a competence did.
     compte = rapport.comptes["Compétences"]

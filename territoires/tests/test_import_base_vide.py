@@ -7,17 +7,12 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from territoires.importers.ecriture import BaseAPart, inserer_a_part
-from territoires.importers.etablissements import CHAMPS_IPS
-from territoires.models import IPS, DataSource, Etablissement
-from territoires.tests.factories import EtablissementFactory
+from territoires.models import IPS, Etablissement
 from territoires.tests.test_import_ecriture import AVEC_IPS
 from territoires.tests.test_import_fichiers import ecrire_mini, importer
 
@@ -72,7 +67,7 @@ def test_the_first_import_into_a_file_writes_what_the_usual_path_writes(tmp_path
             ).fetchall()
         )
     assert ecrits == attendus
-    # The IPS come through the side file: the same rows, values and sources.
+    # The same IPS: rows, values and sources.
     ips_attendus = sorted(
         (uai, rentree, None if valeur is None else float(valeur), ns, source)
         for uai, rentree, valeur, ns, source in IPS.objects.values_list(
@@ -126,8 +121,8 @@ def test_the_first_import_runs_beside_an_open_connection(tmp_path, base_migree):
     assert etat(base_migree)["journal"] == "wal"
 
 
-def test_a_failure_in_the_table_copied_from_the_side_file_rolls_the_first_import_back(tmp_path, base_migree):
-    # The IPS are written by a thread into a side file, then copied: a refusal there undoes the whole import.
+def test_a_failure_in_the_last_table_rolls_the_first_import_back(tmp_path, base_migree):
+    # The rollback journal of the first import: a refusal in the last table written undoes everything before it.
     donnees = tmp_path / "donnees"
     donnees.mkdir()
     ecrire_mini(donnees, **AVEC_IPS)
@@ -139,24 +134,3 @@ def test_a_failure_in_the_table_copied_from_the_side_file_rolls_the_first_import
     assert rate.returncode != 0
     assert "IPS refusés" in rate.stderr
     assert etat(base_migree) == {"journal": "wal", **dict.fromkeys(TABLES_ECRITES, 0)}
-
-
-@pytest.mark.django_db
-def test_rows_the_thread_could_not_write_are_inserted_by_the_main_connection():
-    # A side file the thread cannot create: the rows are inserted by the main connection, as without a thread.
-    base = BaseAPart("absente", Path("/nonexistent") / "a_part.sqlite3")
-    source = DataSource.objects.create(code="ips-test", titre="IPS")
-    etablissement = EtablissementFactory()
-    copier = inserer_a_part(
-        base,
-        IPS,
-        ("etablissement_id", "rentree"),
-        [(etablissement.uai, "2023-2024"), (etablissement.uai, "2024-2025")],
-        [[Decimal("101.5"), False, None, None, None, source.pk], [None, True, None, None, None, source.pk]],
-        ordre=CHAMPS_IPS,
-    )
-    copier()
-    assert list(IPS.objects.order_by("rentree").values_list("rentree", "valeur", "non_significatif")) == [
-        ("2023-2024", Decimal("101.5"), False),
-        ("2024-2025", None, True),
-    ]
