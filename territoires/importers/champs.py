@@ -9,6 +9,7 @@ from territoires.rules import (
     UAI_LETTRES,
     code_commune_valide,
     code_departement_valide,
+    codes_commune_valides,
     normalise_code_departement,
     normalise_recherche,
     normalise_uai,
@@ -175,6 +176,12 @@ def prevalider_uai(valeurs: Iterable[str]) -> None:
     ``UAI_VALIDES``; the others are left to ``Contexte.uai`` (same rule, row by row, with its message)."""
     # The set difference runs in C: in the later files, most UAIs are already known.
     UAI_VALIDES.update(uais_valides(set(valeurs).difference(UAI_VALIDES)))
+
+
+def prevalider_communes(valeurs: Iterable[str]) -> None:
+    """Check the distinct INSEE commune codes of a column at once: the valid ones, already in normal form, join
+    ``COMMUNES_VALIDES``; the others are left to ``Contexte.commune`` (same rule, row by row, with its message)."""
+    COMMUNES_VALIDES.update(codes_commune_valides(set(valeurs).difference(COMMUNES_VALIDES)))
 
 
 def uais_valides(valeurs: Iterable[str]) -> list[str]:

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .champs import COMMUNES_VALIDES, DEPARTEMENTS_CONNUS, Contexte, flottants, sirens_valides
+from .champs import (
+    COMMUNES_VALIDES,
+    DEPARTEMENTS_CONNUS,
+    Contexte,
+    flottants,
+    prevalider_communes,
+    sirens_valides,
+)
 from .readers import Erreurs, lire
 
 TYPES_EPCI = {"CC", "CA", "CU", "METRO", "MET69"}
@@ -233,6 +240,7 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
         parentes: list[tuple[int, str, str]] = []
         sirens: dict[str, str] = {}
         sirens_ok = sirens_valides(t.col("siren"))
+        prevalider_communes(t.col("code_insee"))
         for ctx.i, (brut, brut_dep, type_, siren, epci, parente, nom, population, codes_postaux) in enumerate(
             zip(
                 t.col("code_insee"),
@@ -293,6 +301,7 @@ def lire_referentiel(chemins: dict[str, Path], erreurs: Erreurs) -> Referentiel:
         if t:
             ctx = Contexte(erreurs, t.fichier, t)
             vus: set[str] = set()
+            prevalider_communes(t.col("insee_com"))
             lats = flottants(ctx, t.col("lat"), "lat", 90)
             lngs = flottants(ctx, t.col("lng"), "lng", 180)
             decimal = ctx.decimal

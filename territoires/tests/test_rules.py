@@ -84,6 +84,28 @@ def test_bad_commune_codes(code):
     assert not rules.code_commune_valide(code)
 
 
+# Codes near the valid ones: digits, Corsica's letters, other letters, line breaks, any length up to 7.
+_CODES_PROCHES = st.text(alphabet="0123456789ABab2\n ", max_size=7) | st.sampled_from(
+    ["35238", "2A004", "2B033", "20004", "00123", "97411", "75056\n", "3523\n8"]
+)
+
+
+@given(st.lists(_CODES_PROCHES, max_size=40))
+def test_the_commune_codes_checked_at_once_are_those_checked_one_by_one(codes):
+    attendus = {c for c in codes if "\n" not in c and rules.code_commune_valide(c)}
+    assert rules.codes_commune_valides(codes) == attendus
+
+
+def test_the_commune_codes_of_the_cog_are_all_valid_at_once():
+    chemin = Path(settings.SOCLE_DATA_DIR) / "communes_2026.csv.gz"
+    if not chemin.exists():
+        pytest.skip("shared/data absent")
+    with gzip.open(chemin, "rt", encoding="utf-8") as f:
+        codes = [ligne.split(",", 1)[0] for ligne in f.read().splitlines()[1:]]
+    assert len(codes) > 34_000
+    assert rules.codes_commune_valides(codes) == set(codes)
+
+
 @pytest.mark.parametrize(
     ("brut", "insee"), [("035", "35"), ("35", "35"), ("02A", "2A"), ("2b", "2B"), ("971", "971"), ("1", "01")]
 )
