@@ -7,6 +7,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -364,23 +365,27 @@ def _ecrire(
                 "niveau", "perimetre", "code_territoire", "collectivite_id"
             )
         }
-    # The établissements of one commune, level and sector share their collectivité compétente.
-    resolues: dict[tuple[str, str, str, str], int | None] = {}
-    for e in scolaire.etablissements.values():
-        for champ in ("source_id", "eleves_source_id", "classes_source_id"):
-            if e.get(champ) is not None:
-                e[champ] = source_ids[e[champ]]
-        cle = (e["niveau"], e["secteur"], e["commune_id"], e["departement_id"])
-        if cle not in resolues:
-            resolues[cle], _ = resoudre_competence(
-                niveau=e["niveau"],
-                secteur=e["secteur"],
-                code_commune=e["commune_id"],
-                code_departement=e["departement_id"],
-                code_region=ref.region_de_departement[e["departement_id"]],
-                competences=carte,
-            )
+    # The établissements of one commune, level and sector share their collectivité compétente: each such key is
+    # resolved once.
+    etablissements = scolaire.etablissements.values()
+    cles = list(map(itemgetter("niveau", "secteur", "commune_id", "departement_id"), etablissements))
+    resolues = {
+        (niveau, secteur, commune, departement): resoudre_competence(
+            niveau=niveau,
+            secteur=secteur,
+            code_commune=commune,
+            code_departement=departement,
+            code_region=ref.region_de_departement[departement],
+            competences=carte,
+        )[0]
+        for niveau, secteur, commune, departement in set(cles)
+    }
+    ids = {**source_ids, None: None}  # a figure without a source keeps none
+    for e, cle in zip(etablissements, cles, strict=True):
         e["collectivite_competente_id"] = resolues[cle]
+        e["source_id"] = ids[e["source_id"]]
+        e["eleves_source_id"] = ids[e["eleves_source_id"]]
+        e["classes_source_id"] = ids[e["classes_source_id"]]
     rapport.comptes["Établissements"] = synchroniser(
         models.Etablissement,
         ("uai",),
