@@ -30,7 +30,7 @@ The official export of "Adresse et géolocalisation des établissements" (``nume
 
 import hashlib
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, repeat
@@ -57,6 +57,9 @@ from .lecture_a_part import Lecture, Lue, Preparation, lire_ici
 from .readers import Erreurs, Table
 
 Desire = dict[str, dict[str, Any]]
+# One row of a list file, resolved: uai, nom, niveau, sous_type, nature, secteur, commune, département, académie, code
+# postal, adresse, latitude, longitude.
+Liste = tuple[str, str, str, str, str, str, str, str, str | None, str, str, float | None, float | None]
 
 COLONNES_ETABLISSEMENTS = {
     "uai": ("numero_uai", "identifiant_de_l_etablissement"),
@@ -255,7 +258,9 @@ def lire_scolaire(
         recherches.update(t.derives["recherches"])
         if not _liste_par_colonnes(t, code, lats, lngs, ref, departements, out, inconnues):
             # A UAI, département or commune is not valid: row by row, which names the lines at fault.
-            _liste_ligne_par_ligne(ctx, t, code, lats, lngs, ref, departements, out, inconnues)
+            _fusionner_liste(
+                out.etablissements, code, _liste_ligne_par_ligne(ctx, t, code, lats, lngs, ref, departements, inconnues)
+            )
 
     # 2. Addresses and contract types (collèges 2024) complete the établissements of the list, without overriding.
     for code, famille in familles.items():
@@ -408,15 +413,13 @@ def _liste_ligne_par_ligne(
     lngs: list[float | None],
     ref: Referentiel,
     departements: set[str] | None,
-    out: Scolaire,
     inconnues: dict[str, int],
-) -> None:
-    """The établissements of a list file (step 1 of ``lire_scolaire``), row by row: each invalid UAI, département or
-    commune is named by its line (``ctx``)."""
+) -> Iterator[Liste]:
+    """The établissements of a list file (step 1 of ``lire_scolaire``), row by row, for ``_fusionner_liste``: each
+    invalid UAI, département or commune is named by its line (``ctx``)."""
     communes = ref.communes
     departements_ref = ref.departements
     tous = departements is None
-    etablissements = out.etablissements
     colonnes = zip(
         t.col("uai"),
         t.col("code_departement"),
@@ -472,46 +475,21 @@ def _liste_ligne_par_ligne(
         if departement["academie_id"] is None and code_academie.zfill(2) in ref.academies:
             # decoupage-administratif has no académie: the Ministry's directory tells it.
             departement["academie_id"] = code_academie.zfill(2)
-        e = etablissements.get(uai)
-        if e is None:
-            # The same dict (same keys, same order) as the merge below over nothing; the fields that only later
-            # files fill are set here too.
-            etablissements[uai] = {
-                "nom": (nom or f"Établissement {uai}")[:255],
-                "niveau": niveau,
-                "sous_type": sous_type,
-                "nature": nature[:100],
-                "secteur": secteur_de(secteur, contrat),
-                "commune_id": commune,
-                "departement_id": commune_dep,
-                "academie_id": departement["academie_id"],
-                "code_postal": code_postal[:5],
-                "adresse": adresse[:255],
-                "latitude": lat,
-                "longitude": lng,
-                "source_id": code,
-                "telephone": "",
-                "courriel": "",
-                "site_web": "",
-                "circonscription_id": None,
-            }
-            continue
-        # A later file (or row) overrides the non-empty fields, in place.
-        e["nom"] = (nom or e["nom"] or f"Établissement {uai}")[:255]
-        e["niveau"] = niveau
-        e["sous_type"] = sous_type or e["sous_type"]
-        e["nature"] = nature[:100] or e["nature"]
-        e["secteur"] = combine_secteur(e["secteur"], secteur_de(secteur, contrat))
-        e["commune_id"] = commune
-        e["departement_id"] = commune_dep
-        e["academie_id"] = departement["academie_id"]
-        e["code_postal"] = (code_postal or e["code_postal"])[:5]
-        e["adresse"] = (adresse or e["adresse"])[:255]
-        if lat is not None:
-            e["latitude"] = lat
-        if lng is not None:
-            e["longitude"] = lng
-        e["source_id"] = code
+        yield (
+            uai,
+            nom,
+            niveau,
+            sous_type,
+            nature,
+            secteur_de(secteur, contrat),
+            commune,
+            commune_dep,
+            departement["academie_id"],
+            code_postal,
+            adresse,
+            lat,
+            lng,
+        )
 
 
 def _liste_par_colonnes(
@@ -615,7 +593,14 @@ def _liste_par_colonnes(
         gardees(lngs),
         strict=True,
     )
-    etablissements = out.etablissements
+    _fusionner_liste(out.etablissements, code, colonnes)
+    return True
+
+
+def _fusionner_liste(etablissements: Desire, code: str, lignes: Iterable[Liste]) -> None:
+    """Step 1 of ``lire_scolaire``, for the rows of the list file ``code`` (by rows or by columns): a new UAI gets
+    its dict, with every field the later files fill (the same keys, in the same order); a known one has the non-empty
+    fields of the row written over its own, in place."""
     for (
         uai,
         nom,
@@ -630,7 +615,7 @@ def _liste_par_colonnes(
         adresse,
         lat,
         lng,
-    ) in colonnes:
+    ) in lignes:
         e = etablissements.get(uai)
         if e is None:
             etablissements[uai] = {
@@ -668,7 +653,6 @@ def _liste_par_colonnes(
         if lng is not None:
             e["longitude"] = lng
         e["source_id"] = code
-    return True
 
 
 def _ips_par_colonnes(t: Table, code: str, out: Scolaire) -> bool:
