@@ -47,11 +47,16 @@ def base_migree(tmp_path):
     return base
 
 
+@pytest.fixture
+def donnees(tmp_path):
+    """The small open-data files of the import tests, IPS included."""
+    dossier = tmp_path / "donnees"
+    dossier.mkdir()
+    return ecrire_mini(dossier, **AVEC_IPS)
+
+
 @pytest.mark.django_db
-def test_the_first_import_into_a_file_writes_what_the_usual_path_writes(tmp_path, base_migree):
-    donnees = tmp_path / "donnees"
-    donnees.mkdir()
-    ecrire_mini(donnees, **AVEC_IPS)
+def test_the_first_import_into_a_file_writes_what_the_usual_path_writes(donnees, base_migree):
     fait = manage(base_migree, "import_territoires", "--data-dir", str(donnees))
     assert fait.returncode == 0, fait.stderr
     # The same files through the usual path (the tests' transaction: journal and checks as always).
@@ -87,10 +92,7 @@ def test_the_first_import_into_a_file_writes_what_the_usual_path_writes(tmp_path
     assert etat(base_migree)["journal"] == "wal"  # the write-ahead log is back for the server
 
 
-def test_a_broken_foreign_key_found_at_the_end_rolls_the_first_import_back(tmp_path, base_migree):
-    donnees = tmp_path / "donnees"
-    donnees.mkdir()
-    ecrire_mini(donnees, **AVEC_IPS)
+def test_a_broken_foreign_key_found_at_the_end_rolls_the_first_import_back(donnees, base_migree):
     with closing(sqlite3.connect(base_migree)) as c, c:
         # A defective write: every établissement ends up in a commune that does not exist.
         c.execute(
@@ -108,11 +110,8 @@ def test_a_broken_foreign_key_found_at_the_end_rolls_the_first_import_back(tmp_p
     assert etat(base_migree)["territoires_etablissement"] > 0
 
 
-def test_the_first_import_runs_beside_an_open_connection(tmp_path, base_migree):
+def test_the_first_import_runs_beside_an_open_connection(donnees, base_migree):
     # A server already started on the new file: the journal cannot change, the import runs as usual.
-    donnees = tmp_path / "donnees"
-    donnees.mkdir()
-    ecrire_mini(donnees, **AVEC_IPS)
     with closing(sqlite3.connect(base_migree)) as serveur:
         serveur.execute("SELECT count(*) FROM territoires_etablissement").fetchone()
         fait = manage(base_migree, "import_territoires", "--data-dir", str(donnees))
@@ -121,11 +120,8 @@ def test_the_first_import_runs_beside_an_open_connection(tmp_path, base_migree):
     assert etat(base_migree)["journal"] == "wal"
 
 
-def test_a_failure_in_the_last_table_rolls_the_first_import_back(tmp_path, base_migree):
+def test_a_failure_in_the_last_table_rolls_the_first_import_back(donnees, base_migree):
     # The rollback journal of the first import: a refusal in the last table written undoes everything before it.
-    donnees = tmp_path / "donnees"
-    donnees.mkdir()
-    ecrire_mini(donnees, **AVEC_IPS)
     with closing(sqlite3.connect(base_migree)) as c, c:
         c.execute(
             "CREATE TRIGGER refuser_ips BEFORE INSERT ON territoires_ips BEGIN SELECT RAISE(ABORT, 'IPS refusés'); END"
