@@ -258,7 +258,8 @@ def lire_scolaire(
         recherches.update(t.derives["recherches"])
         if not _liste_par_colonnes(t, code, lats, lngs, ref, departements, out, inconnues):
             # A UAI, département or commune is not valid: row by row, which names the lines at fault.
-            _liste_ligne_par_ligne(ctx, t, code, lats, lngs, ref, departements, out, inconnues)
+            lignes = _lignes_verifiees(ctx, t, code, lats, lngs, ref, departements, inconnues)
+            _fusionner_liste(out.etablissements, code, lignes)
 
     # 2. Addresses and contract types (collèges 2024) complete the établissements of the list, without overriding.
     for code, famille in familles.items():
@@ -403,23 +404,6 @@ def lire_scolaire(
     return out
 
 
-def _liste_ligne_par_ligne(
-    ctx: Contexte,
-    t: Table,
-    code: str,
-    lats: list[float | None],
-    lngs: list[float | None],
-    ref: Referentiel,
-    departements: set[str] | None,
-    out: Scolaire,
-    inconnues: dict[str, int],
-) -> None:
-    """The établissements of a list file (step 1 of ``lire_scolaire``), row by row: each invalid UAI, département or
-    commune is named by its line (``ctx``)."""
-    lignes = _lignes_verifiees(ctx, t, code, lats, lngs, ref, departements, inconnues)
-    _fusionner_liste(out.etablissements, code, lignes)
-
-
 def _lignes_verifiees(
     ctx: Contexte,
     t: Table,
@@ -430,7 +414,8 @@ def _lignes_verifiees(
     departements: set[str] | None,
     inconnues: dict[str, int],
 ) -> Iterator[Liste]:
-    """The rows of a list file kept for the import, checked and resolved one by one (for ``_fusionner_liste``)."""
+    """The rows of a list file (step 1 of ``lire_scolaire``) kept for the import, checked and resolved one by one,
+    for ``_fusionner_liste``: each invalid UAI, département or commune is named by its line (``ctx``)."""
     communes = ref.communes
     departements_ref = ref.departements
     tous = departements is None

@@ -113,7 +113,12 @@ def _fichier_liste(draw):
 )
 def test_the_list_read_column_by_column_is_the_list_read_row_by_row(fichiers, departements):
     from territoires.importers.champs import Contexte
-    from territoires.importers.etablissements import Scolaire, _liste_ligne_par_ligne, _liste_par_colonnes
+    from territoires.importers.etablissements import (
+        Scolaire,
+        _fusionner_liste,
+        _lignes_verifiees,
+        _liste_par_colonnes,
+    )
     from territoires.importers.readers import Table
 
     resultats = []
@@ -125,9 +130,9 @@ def test_the_list_read_column_by_column_is_the_list_read_row_by_row(fichiers, de
             if par_colonnes:
                 assert _liste_par_colonnes(t, code, lats, lngs, ref, departements, out, inconnues)
             else:
-                _liste_ligne_par_ligne(
-                    Contexte(erreurs, t.fichier, t), t, code, lats, lngs, ref, departements, out, inconnues
-                )
+                ctx = Contexte(erreurs, t.fichier, t)
+                lignes = _lignes_verifiees(ctx, t, code, lats, lngs, ref, departements, inconnues)
+                _fusionner_liste(out.etablissements, code, lignes)
         assert not erreurs
         # Same établissements, in the same order, with their keys in the same order; same counts, same académies.
         resultats.append(
@@ -138,7 +143,12 @@ def test_the_list_read_column_by_column_is_the_list_read_row_by_row(fichiers, de
 
 def test_an_invalid_list_is_left_to_the_row_by_row_loop_which_names_the_line():
     from territoires.importers.champs import Contexte
-    from territoires.importers.etablissements import Scolaire, _liste_ligne_par_ligne, _liste_par_colonnes
+    from territoires.importers.etablissements import (
+        Scolaire,
+        _fusionner_liste,
+        _lignes_verifiees,
+        _liste_par_colonnes,
+    )
     from territoires.importers.readers import Table
 
     colonnes = {
@@ -152,9 +162,9 @@ def test_an_invalid_list_is_left_to_the_row_by_row_loop_which_names_the_line():
     ref, out, inconnues, erreurs = _referentiel(), Scolaire(), {}, Erreurs()
     assert not _liste_par_colonnes(t, "liste", [None] * 3, [None] * 3, ref, None, out, inconnues)
     assert (out.etablissements, inconnues) == ({}, {})
-    _liste_ligne_par_ligne(
-        Contexte(erreurs, t.fichier, t), t, "liste", [None] * 3, [None] * 3, ref, None, out, inconnues
-    )
+    ctx = Contexte(erreurs, t.fichier, t)
+    lignes = _lignes_verifiees(ctx, t, "liste", [None] * 3, [None] * 3, ref, None, inconnues)
+    _fusionner_liste(out.etablissements, "liste", lignes)
     assert erreurs.messages == [
         "liste.csv, ligne 3, colonne « code_commune » : "
         "code commune INSEE « 3504 » invalide (5 caractères, 2A/2B en Corse)"
